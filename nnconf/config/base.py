@@ -1,0 +1,89 @@
+"""Building blocks of the config schema: strict models and name-or-mapping specs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Union, get_args
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue
+from pydantic_core import CoreSchema
+
+
+class StrictModel(BaseModel):
+    """A config section: unknown keys are errors, and no value is coerced from another type."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, validate_default=True, allow_inf_nan=False,
+        validate_assignment=True, protected_namespaces=(),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _remember_section(cls, data: Any, info) -> Any:
+        # Remembering which model read which mapping lets an unknown key get a "did you mean".
+        if isinstance(data, dict) and isinstance(info.context, dict):
+            info.context.setdefault("sections", {})[id(data)] = cls
+        return data
+
+    def to_data(self) -> dict:
+        """Plain data with every default filled in, as it would be written back to YAML."""
+        return self.model_dump(mode="json")
+
+
+class NamedSpec(StrictModel):
+    """A thing chosen by ``name`` with optional arguments, written as ``relu`` or ``{name: relu, ...}``.
+
+    Subclasses declare ``name: Literal[...]``; the first literal is the canonical spelling and the
+    rest are aliases Keras accepts too.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_shorthand(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return get_args(cls.model_fields["name"].annotation)
+
+    @property
+    def canonical(self) -> str:
+        return self.names()[0]
+
+    def arguments(self) -> dict:
+        """The Keras arguments, without the name."""
+        return {k: v for k, v in self.model_dump().items() if k != "name"}
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        shorthand = {"type": "string", "enum": list(cls.names())}
+        return {"anyOf": [shorthand, dict(schema)], "title": schema.get("title", cls.__name__)}
+
+
+def by_name(*specs: type[NamedSpec]) -> Any:
+    """A union of named specs picked by their ``name`` (or the string shorthand)."""
+    tagged = []
+    for spec in specs:
+        tagged.extend(Annotated[spec, Tag(name)] for name in spec.names())
+    return Annotated[Union[tuple(tagged)], Discriminator(_name_of)]
+
+
+def _name_of(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return value.get("name")
+    return getattr(value, "name", None)
+
+
+PositiveInt = Annotated[int, Field(gt=0)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegativeFloat = Annotated[float, Field(ge=0)]
+Rate = Annotated[float, Field(ge=0, lt=1)]
+Axis = int
+
+# One sample's shape, without the batch axis; None is a dimension of any size (a sequence length).
+Dimension = Union[PositiveInt, None]
+Shape = Annotated[list[Dimension], Field(min_length=1)]

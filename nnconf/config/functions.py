@@ -1,0 +1,215 @@
+"""Activations, initializers, regularizers and constraints: the functions layers take by name."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal, Optional
+
+from pydantic import model_validator
+
+from nnconf.config.base import NamedSpec, NonNegativeFloat, PositiveFloat, by_name
+
+# --- activations -------------------------------------------------------------------------------
+
+ACTIVATION_NAMES = (
+    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "silu", "swish", "mish",
+    "sigmoid", "hard_sigmoid", "hard_silu", "hard_swish", "log_sigmoid", "tanh", "softmax",
+    "log_softmax", "softplus", "softsign", "exponential",
+)
+SATURATING = {"sigmoid", "tanh", "hard_sigmoid", "softsign"}
+LINEAR = {"linear"}
+
+
+class Activation(NamedSpec):
+    """An activation function by Keras name, with the few arguments some of them take.
+
+    Args:
+        name: the Keras activation, e.g. ``relu``.
+        negative_slope: ``relu`` and ``leaky_relu``: slope below the threshold.
+        max_value: ``relu``: saturation value.
+        threshold: ``relu``: the value below which the slope applies.
+        alpha: ``elu`` and ``celu``: scale of the negative part.
+        approximate: ``gelu``: use the tanh approximation.
+        axis: ``softmax`` and ``log_softmax``: the normalised axis.
+    """
+
+    name: Literal[ACTIVATION_NAMES]  # type: ignore[valid-type]
+    negative_slope: Optional[float] = None
+    max_value: Optional[float] = None
+    threshold: Optional[float] = None
+    alpha: Optional[float] = None
+    approximate: Optional[bool] = None
+    axis: Optional[int] = None
+
+    ARGUMENTS: ClassVar[dict[str, set[str]]] = {
+        "relu": {"negative_slope", "max_value", "threshold"},
+        "leaky_relu": {"negative_slope"},
+        "elu": {"alpha"},
+        "celu": {"alpha"},
+        "gelu": {"approximate"},
+        "softmax": {"axis"},
+        "log_softmax": {"axis"},
+    }
+
+    @model_validator(mode="after")
+    def _arguments_belong(self) -> "Activation":
+        allowed = self.ARGUMENTS.get(self.name, set())
+        given = {k for k, v in self.arguments().items() if v is not None}
+        wrong = sorted(given - allowed)
+        if wrong:
+            takes = ", ".join(sorted(allowed)) or "no arguments"
+            raise ValueError(f"activation {self.name!r} does not take {', '.join(wrong)} (it takes {takes})")
+        return self
+
+    def arguments(self) -> dict:
+        return {k: v for k, v in super().arguments().items() if v is not None}
+
+    def to_data(self) -> dict:
+        return {"name": self.name, **self.arguments()}
+
+    @property
+    def is_linear(self) -> bool:
+        return self.name in LINEAR
+
+
+# --- initializers ------------------------------------------------------------------------------
+
+
+class _Seeded(NamedSpec):
+    seed: Optional[int] = None
+
+
+class GlorotUniform(_Seeded):
+    name: Literal["glorot_uniform"]
+
+
+class GlorotNormal(_Seeded):
+    name: Literal["glorot_normal"]
+
+
+class HeUniform(_Seeded):
+    name: Literal["he_uniform"]
+
+
+class HeNormal(_Seeded):
+    name: Literal["he_normal"]
+
+
+class LecunUniform(_Seeded):
+    name: Literal["lecun_uniform"]
+
+
+class LecunNormal(_Seeded):
+    name: Literal["lecun_normal"]
+
+
+class Zeros(NamedSpec):
+    name: Literal["zeros"]
+
+
+class Ones(NamedSpec):
+    name: Literal["ones"]
+
+
+class Constant(NamedSpec):
+    name: Literal["constant"]
+    value: float = 0.0
+
+
+class RandomNormal(_Seeded):
+    name: Literal["random_normal", "normal"]
+    mean: float = 0.0
+    stddev: PositiveFloat = 0.05
+
+
+class TruncatedNormal(_Seeded):
+    name: Literal["truncated_normal"]
+    mean: float = 0.0
+    stddev: PositiveFloat = 0.05
+
+
+class RandomUniform(_Seeded):
+    name: Literal["random_uniform", "uniform"]
+    minval: float = -0.05
+    maxval: float = 0.05
+
+
+class Orthogonal(_Seeded):
+    name: Literal["orthogonal"]
+    gain: float = 1.0
+
+
+class Identity(NamedSpec):
+    name: Literal["identity"]
+    gain: float = 1.0
+
+
+class VarianceScaling(_Seeded):
+    name: Literal["variance_scaling"]
+    scale: PositiveFloat = 1.0
+    mode: Literal["fan_in", "fan_out", "fan_avg"] = "fan_in"
+    distribution: Literal["truncated_normal", "untruncated_normal", "uniform"] = "truncated_normal"
+
+
+INITIALIZERS = (
+    GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Zeros, Ones, Constant,
+    RandomNormal, TruncatedNormal, RandomUniform, Orthogonal, Identity, VarianceScaling,
+)
+Initializer = by_name(*INITIALIZERS)
+CONSTANT_INITIALIZERS = {"zeros", "ones", "constant"}
+
+
+# --- regularizers ------------------------------------------------------------------------------
+
+
+class L1(NamedSpec):
+    name: Literal["l1"]
+    l1: NonNegativeFloat = 0.01
+
+
+class L2(NamedSpec):
+    name: Literal["l2"]
+    l2: NonNegativeFloat = 0.01
+
+
+class L1L2(NamedSpec):
+    name: Literal["l1_l2"]
+    l1: NonNegativeFloat = 0.0
+    l2: NonNegativeFloat = 0.0
+
+
+class OrthogonalRegularizer(NamedSpec):
+    name: Literal["orthogonal_regularizer"]
+    factor: NonNegativeFloat = 0.01
+    mode: Literal["rows", "columns"] = "rows"
+
+
+Regularizer = by_name(L1, L2, L1L2, OrthogonalRegularizer)
+
+
+# --- constraints -------------------------------------------------------------------------------
+
+
+class MaxNorm(NamedSpec):
+    name: Literal["max_norm"]
+    max_value: PositiveFloat = 2.0
+    axis: int = 0
+
+
+class MinMaxNorm(NamedSpec):
+    name: Literal["min_max_norm"]
+    min_value: NonNegativeFloat = 0.0
+    max_value: PositiveFloat = 1.0
+    rate: float = 1.0
+    axis: int = 0
+
+
+class NonNeg(NamedSpec):
+    name: Literal["non_neg"]
+
+
+class UnitNorm(NamedSpec):
+    name: Literal["unit_norm"]
+    axis: int = 0
+
+
+Constraint = by_name(MaxNorm, MinMaxNorm, NonNeg, UnitNorm)

@@ -1,0 +1,5 @@
+"""Activations layers."""
+
+from __future__ import annotations
+
+LAYERS = ()

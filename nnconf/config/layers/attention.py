@@ -1,0 +1,5 @@
+"""Attention layers."""
+
+from __future__ import annotations
+
+LAYERS = ()

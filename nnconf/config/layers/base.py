@@ -1,0 +1,155 @@
+"""What every layer schema shares, and the contract for its shape and parameter rules.
+
+Each layer type is one class holding its Keras arguments (names, types, ranges and defaults as
+Keras has them), its output-shape rule and the shapes of its weights, from which its parameter
+count follows. Shapes never include the batch axis; ``None`` is a dimension of unknown size.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar, Optional, Union
+
+from pydantic import Field
+from typing_extensions import TypeAliasType
+
+from nnconf.config.base import StrictModel
+
+Shape = tuple  # of int | None, one sample, no batch axis
+NestedFloats = TypeAliasType("NestedFloats", Union[float, list["NestedFloats"]])
+
+
+class ShapeError(Exception):
+    """A layer cannot take the shape it is given.
+
+    Args:
+        message: what does not fit.
+        field: the layer argument at fault, to locate the finding on it (None: the layer itself).
+        hint: how to fix it.
+    """
+
+    def __init__(self, message: str, field: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message, self.field, self.hint = message, field, hint
+
+
+class Layer(StrictModel):
+    """A layer of the model, by its Keras class name in ``type``.
+
+    Args:
+        name: the Keras layer name; required to refer to the layer in a functional model.
+        inputs: functional models only: the earlier layer(s) or model input(s) this layer takes.
+        weights: initial values for the layer's weights by Keras weight name,
+            e.g. ``{kernel: [[1.0, 0.5], [-0.5, 1.0]], bias: [0, 0]}``.
+        trainable: whether the layer's weights are updated in training.
+    """
+
+    # How Keras calls the layer: "single" (one tensor), "list" (merging layers take a list), or
+    # "positional" (each input a separate argument, as MultiHeadAttention's query and value).
+    CALL_STYLE: ClassVar[str] = "single"
+    # Wrappers (Bidirectional, TimeDistributed) hold another layer in a field typed "AnyLayer".
+    WRAPS_LAYER: ClassVar[bool] = False
+
+    type: str
+    name: Optional[str] = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$", max_length=128)
+    inputs: Union[str, list[str], None] = None
+    weights: Optional[dict[str, NestedFloats]] = None
+    trainable: bool = True
+
+    @property
+    def input_names(self) -> list[str]:
+        if self.inputs is None:
+            return []
+        return [self.inputs] if isinstance(self.inputs, str) else list(self.inputs)
+
+    def keras_arguments(self) -> dict[str, Any]:
+        """The arguments for the Keras class, as config values (specs are converted by the builder)."""
+        return {k: getattr(self, k) for k in type(self).model_fields if k not in ("type", "inputs", "weights")}
+
+    def output_shape(self, input_shape: Shape | list[Shape]) -> Shape:
+        """The shape of one output sample; raises ShapeError for an input the layer cannot take."""
+        return tuple(input_shape)
+
+    def weight_shapes(self, input_shape: Shape | list[Shape]) -> dict[str, Shape]:
+        """Every weight the built Keras layer holds (trainable or not), by Keras weight name."""
+        return {}
+
+    def param_count(self, input_shape: Shape | list[Shape]) -> int:
+        return sum(math.prod(shape) for shape in self.weight_shapes(input_shape).values())
+
+
+# --- helpers for the shape rules ---------------------------------------------------------------
+
+
+def require_rank(shape: Shape, rank: int | tuple[int, ...], layer: str, what: str = "") -> None:
+    ranks = (rank,) if isinstance(rank, int) else rank
+    if len(shape) not in ranks:
+        want = " or ".join(str(r + 1) for r in ranks)
+        raise ShapeError(
+            f"{layer} expects inputs of rank {want} including the batch axis{what}, "
+            f"but gets shape {format_shape(shape)} (rank {len(shape) + 1})",
+            hint=_rank_hint(layer, shape, ranks),
+        )
+
+
+def _rank_hint(layer: str, shape: Shape, ranks: tuple[int, ...]) -> str | None:
+    if len(shape) + 1 in ranks:
+        return f"add a channel axis to the input shape, e.g. {list(shape) + [1]}"
+    if len(shape) > max(ranks) and layer in ("Dense",):
+        return "put a Flatten or GlobalAveragePooling layer before it"
+    if len(shape) > max(ranks):
+        return "reduce the rank first with Flatten, Reshape or global pooling"
+    return None
+
+
+def require_known(dim: int | None, layer: str, what: str) -> int:
+    if dim is None:
+        raise ShapeError(f"{layer} needs a known {what}, but it is of unknown size (null)")
+    return dim
+
+
+def format_shape(shape: Shape) -> str:
+    return "(None, " + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+def as_tuple(value: int | list[int], n: int) -> tuple[int, ...]:
+    return (value,) * n if isinstance(value, int) else tuple(value)
+
+
+def conv_length(size: int | None, kernel: int, stride: int, padding: str, dilation: int = 1) -> int | None:
+    """Output length of a convolution or pooling window along one axis, as Keras computes it."""
+    if size is None:
+        return None
+    if padding in ("same", "causal"):
+        return (size + stride - 1) // stride
+    return (size - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def deconv_length(size: int | None, kernel: int, stride: int, padding: str, dilation: int = 1,
+                  output_padding: int | None = None) -> int | None:
+    """Output length of a transposed convolution along one axis, as Keras computes it."""
+    if size is None:
+        return None
+    kernel = kernel + (kernel - 1) * (dilation - 1)
+    if output_padding is None:
+        if padding == "valid":
+            return size * stride + max(kernel - stride, 0)
+        return size * stride
+    pad = kernel // 2 if padding == "same" else 0
+    return (size - 1) * stride + kernel - 2 * pad + output_padding
+
+
+def spatial_output(layer: str, spatial: tuple, kernels: tuple, strides: tuple, padding: str,
+                   dilations: tuple | None = None, field: str = "kernel_size") -> tuple:
+    """Spatial output sizes of a window op; a size that reaches zero or below is a ShapeError."""
+    dilations = dilations or (1,) * len(spatial)
+    out = tuple(conv_length(s, k, st, padding, d) for s, k, st, d in zip(spatial, kernels, strides, dilations))
+    for axis, (size, length) in enumerate(zip(spatial, out)):
+        if length is not None and length <= 0:
+            raise ShapeError(
+                f"{layer} shrinks spatial axis {axis + 1} from {size} to {length}: the window "
+                f"({kernels[axis]}) is larger than the input",
+                field=field,
+                hint="use padding: same, a smaller window, or less downsampling before this layer",
+            )
+    return out

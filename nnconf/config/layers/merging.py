@@ -1,0 +1,5 @@
+"""Merging layers."""
+
+from __future__ import annotations
+
+LAYERS = ()

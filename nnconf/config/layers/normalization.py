@@ -1,0 +1,5 @@
+"""Normalization layers."""
+
+from __future__ import annotations
+
+LAYERS = ()

@@ -1,0 +1,5 @@
+"""Preprocessing layers."""
+
+from __future__ import annotations
+
+LAYERS = ()

@@ -1,0 +1,5 @@
+"""Regularization layers."""
+
+from __future__ import annotations
+
+LAYERS = ()

@@ -1,0 +1,5 @@
+"""Reshaping layers."""
+
+from __future__ import annotations
+
+LAYERS = ()

@@ -1,0 +1,5 @@
+"""Rnn layers."""
+
+from __future__ import annotations
+
+LAYERS = ()

@@ -1,0 +1,301 @@
+"""Safe, strict YAML loading that remembers the position of every key and value.
+
+PyYAML only composes the node graph here; nnconf turns nodes into plain Python values itself, so:
+- no tag can construct a Python object (only the core YAML tags are accepted);
+- scalars follow YAML 1.2's core schema: ``1e-3`` is a float and ``yes``/``no``/``on``/``off``
+  stay strings;
+- a duplicate key is an error at its second occurrence;
+- hostile input (alias bombs, deep nesting, huge or binary files, several documents) is refused
+  quickly with a finding instead of a hang or a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+from nnconf import codes
+from nnconf.config.source import Path, SourceMap
+from nnconf.findings import Finding
+
+MAX_FILE_BYTES = 512 * 1024
+MAX_DEPTH = 64
+MAX_VALUES = 50_000
+
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge")}
+
+
+class _Core12Resolver(BaseResolver):
+    """YAML 1.2 core schema: what people mean by ``1e-3``, ``yes`` and ``0755``."""
+
+    yaml_implicit_resolvers: dict = {}
+
+
+_Core12Resolver.add_implicit_resolver(
+    _CORE + "bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Core12Resolver.add_implicit_resolver(
+    _CORE + "int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_Core12Resolver.add_implicit_resolver(
+    _CORE + "float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
+_Core12Resolver.add_implicit_resolver(_CORE + "null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+_Core12Resolver.add_implicit_resolver(_CORE + "merge", re.compile(r"^<<$"), ["<"])
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark: yaml.Mark):
+        self.mark = mark
+
+
+class _ComposingLoader(Reader, Scanner, Parser, Composer, _Core12Resolver):
+    """Builds the node graph only: nothing is constructed, so nothing can execute."""
+
+    def __init__(self, text: str):
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        _Core12Resolver.__init__(self)
+        self._depth = 0
+
+    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+@dataclass
+class LoadedYaml:
+    """Plain Python data (dicts, lists, scalars), where each piece came from, and what went wrong."""
+
+    data: Any
+    source: SourceMap
+    findings: list[Finding] = field(default_factory=list)
+
+
+def load_file(path: str | FsPath) -> LoadedYaml:
+    """Read and load one YAML config file; problems come back as findings, never exceptions."""
+    name = str(path)
+    source = SourceMap(file=name)
+    try:
+        raw = FsPath(path).read_bytes()
+    except OSError as exc:
+        return LoadedYaml(None, source, [_finding(f"cannot read the file: {exc.strerror or exc}", name)])
+    return load_bytes(raw, name)
+
+
+def load_bytes(raw: bytes, name: str | None = None) -> LoadedYaml:
+    source = SourceMap(file=name)
+    if len(raw) > MAX_FILE_BYTES:
+        return LoadedYaml(None, source, [_finding(
+            f"the file is {len(raw) / 1024:.0f} KiB; a config may be at most {MAX_FILE_BYTES // 1024} KiB",
+            name, hint="is this really a model config? Large arrays belong in data files, not in the config",
+        )])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return LoadedYaml(None, source, [_finding(
+            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", name, line,
+        )])
+    return load_text(text, name)
+
+
+def load_text(text: str, name: str | None = None, *, require_mapping: bool = True) -> LoadedYaml:
+    source = SourceMap(file=name)
+    try:
+        node = _compose_single(text)
+    except _Problem as problem:
+        return LoadedYaml(None, source, [_finding(problem.message, name, *problem.position, hint=problem.hint)])
+    if node is None:
+        if not require_mapping:
+            return LoadedYaml(None, source)
+        return LoadedYaml(None, source, [_finding(
+            "the file is empty", name, 1, 1, hint="start from one of the configs in configs/",
+        )])
+    if require_mapping and not isinstance(node, MappingNode):
+        return LoadedYaml(None, source, [_finding(
+            f"the top level of a config must be a mapping of keys (name, model, loss, ...), found {_kind(node)}",
+            name, *_pos(node.start_mark),
+        )])
+    converter = _Converter(source)
+    data = converter.convert(node, ())
+    return LoadedYaml(data, source, converter.findings)
+
+
+class _Problem(Exception):
+    def __init__(self, message: str, position: tuple = (None, None), hint: str | None = None):
+        self.message, self.position, self.hint = message, position, hint
+
+
+def _compose_single(text: str) -> Node | None:
+    try:
+        loader = _ComposingLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise _Problem(f"the file holds a character YAML does not allow (#x{exc.character:04x}); "
+                       "is it a binary file?", (line, column)) from None
+    try:
+        loader.get_event()  # StreamStart
+        node = None if loader.check_event(yaml.StreamEndEvent) else loader.compose_document()
+        if not loader.check_event(yaml.StreamEndEvent):
+            raise _Problem(
+                "the file holds more than one YAML document; a config is exactly one",
+                _pos(loader.peek_event().start_mark),
+                hint="remove the extra '---' separator, or split the documents into separate files",
+            )
+        return node
+    except _TooDeep as exc:
+        raise _Problem(f"values are nested more than {MAX_DEPTH} levels deep", _pos(exc.mark)) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        detail = " ".join(part for part in (exc.context, exc.problem) if part)
+        if "found undefined alias" in detail or "found unhashable key" in detail:
+            detail = detail.replace("while composing a mapping ", "")
+        raise _Problem(f"YAML syntax error: {detail}", _pos(mark) if mark else (None, None)) from None
+    except yaml.YAMLError as exc:
+        raise _Problem(f"the file is not readable as YAML: {exc}") from None
+    except RecursionError:
+        raise _Problem(f"values are nested more than {MAX_DEPTH} levels deep") from None
+    finally:
+        loader.dispose()
+
+
+class _Converter:
+    """Turns composed nodes into Python values, recording positions and problems on the way."""
+
+    def __init__(self, source: SourceMap):
+        self.source = source
+        self.findings: list[Finding] = []
+        self._budget = MAX_VALUES
+
+    def convert(self, node: Node, path: Path) -> Any:
+        self._budget -= 1
+        if self._budget < 0:
+            if self._budget == -1:
+                self._report(node, "the document expands to more than "
+                             f"{MAX_VALUES} values (an alias bomb?)", hint="use fewer or smaller aliases")
+            return None
+        self.source.values.setdefault(path, _pos(node.start_mark))
+        if node.tag not in _ALLOWED_TAGS:
+            self._report(node, f"the tag {node.tag!r} is not allowed: nnconf configs are plain data and never "
+                         "construct objects or run code", hint="remove the tag")
+            return None
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.convert(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: MappingNode, path: Path) -> dict:
+        result: dict = {}
+        explicit: set = set()
+        merged: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _CORE + "merge":
+                merged.extend(self._merge_sources(value_node))
+                continue
+            key = self._key(key_node)
+            if key is None:
+                continue
+            if key in explicit:
+                first_line = self.source.keys[path + (key,)][0]
+                self._report(key_node, f"duplicate key {key!r} (first defined on line {first_line})",
+                             hint="remove one of them; YAML would silently keep only the last")
+                continue
+            explicit.add(key)
+            self.source.keys[path + (key,)] = _pos(key_node.start_mark)
+            self.source.values[path + (key,)] = _pos(value_node.start_mark)
+            result[key] = self.convert(value_node, path + (key,))
+        for key_node, value_node in merged:  # '<<' fills in only the keys not given explicitly
+            key = self._key(key_node)
+            if key is not None and key not in result:
+                self.source.keys[path + (key,)] = _pos(key_node.start_mark)
+                self.source.values[path + (key,)] = _pos(value_node.start_mark)
+                result[key] = self.convert(value_node, path + (key,))
+        return result
+
+    def _merge_sources(self, node: Node) -> list[tuple[Node, Node]]:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        pairs = []
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                self._report(source, "a '<<' merge takes a mapping or a list of mappings")
+                continue
+            pairs.extend(source.value)
+        return pairs
+
+    def _key(self, node: Node) -> Any:
+        if not isinstance(node, ScalarNode):
+            self._report(node, f"a key must be a plain name, found {_kind(node)}")
+            return None
+        return self._scalar(node)
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        value, tag = node.value, node.tag[len(_CORE):]
+        try:
+            if tag == "null":
+                return None
+            if tag == "bool":
+                return value.lower() == "true"
+            if tag == "int":
+                return int(value, 0) if value[:2] in ("0o", "0x") else int(value, 10)
+            if tag == "float":
+                return _float(value)
+        except ValueError:
+            self._report(node, f"{value!r} is not a valid {tag}")
+            return None
+        return value
+
+    def _report(self, node: Node, message: str, hint: str | None = None) -> None:
+        self.findings.append(_finding(message, self.source.file, *_pos(node.start_mark), hint=hint))
+
+
+def _float(text: str) -> float:
+    lowered = text.lower()
+    if lowered.endswith(".inf"):
+        return -math.inf if lowered.startswith("-") else math.inf
+    if lowered == ".nan":
+        return math.nan
+    return float(text)
+
+
+def _pos(mark: yaml.Mark) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
+
+
+def _kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return f"the value {node.value!r}"
+
+
+def _finding(message: str, file: str | None, line: int | None = None, column: int | None = None,
+             hint: str | None = None) -> Finding:
+    return Finding(codes.YAML, message, hint=hint, file=file, line=line, column=column)

@@ -1,0 +1,64 @@
+"""Turning layer specs into Keras layers: one generic rule, since specs use Keras's own names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from nnconf.config.base import NamedSpec
+from nnconf.config.functions import Activation
+from nnconf.config.layers import Layer
+
+
+def keras_class_name(snake: str) -> str:
+    """``glorot_uniform`` -> ``GlorotUniform``, ``l1_l2`` -> ``L1L2``."""
+    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
+
+
+_FUNCTION_MODULES = {
+    "initializer": keras.initializers,
+    "regularizer": keras.regularizers,
+    "constraint": keras.constraints,
+}
+
+
+def keras_activation(spec: Activation) -> Any:
+    if not spec.arguments():
+        return spec.name
+    return _activation_with_arguments(spec)
+
+
+def _activation_with_arguments(spec: Activation):
+    function = getattr(keras.activations, spec.name)
+    arguments = spec.arguments()
+
+    def activation(x):
+        return function(x, **arguments)
+
+    activation.__name__ = spec.name
+    return activation
+
+
+def keras_value(field: str, value: Any) -> Any:
+    """One layer argument as Keras takes it."""
+    if isinstance(value, Activation):
+        return keras_activation(value)
+    if isinstance(value, Layer):
+        return make_layer(value)
+    if isinstance(value, NamedSpec):
+        kind = field.rsplit("_", 1)[-1]
+        module = _FUNCTION_MODULES[kind]
+        return getattr(module, keras_class_name(value.canonical))(**value.arguments())
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def make_layer(spec: Layer) -> keras.layers.Layer:
+    """The Keras layer for one spec, with the arguments Keras would get from hand-written code."""
+    keras_class = getattr(keras.layers, spec.type)
+    arguments = {field: keras_value(field, value) for field, value in spec.keras_arguments().items()}
+    if arguments.get("name") is None:
+        arguments.pop("name", None)
+    return keras_class(**arguments)

@@ -1,0 +1,42 @@
+"""Checks that a layer spec's TensorFlow-free rules agree with the Keras layer built from it."""
+
+from __future__ import annotations
+
+import keras
+from pydantic import TypeAdapter
+
+from nnconf.config.layers import AnyLayer, Layer
+from nnconf.engine.layers import make_layer
+
+_layer_adapter = TypeAdapter(AnyLayer)
+
+
+def parse_layer(data: dict) -> Layer:
+    return _layer_adapter.validate_python(data)
+
+
+def call_keras(layer: keras.layers.Layer, spec: Layer, inputs):
+    if spec.CALL_STYLE == "list":
+        return layer(list(inputs))
+    if spec.CALL_STYLE == "positional":
+        return layer(*inputs)
+    return layer(inputs)
+
+
+def assert_matches_keras(data: dict, input_shape) -> Layer:
+    """Builds the layer in Keras on ``input_shape`` (a tuple, or a list of tuples for several inputs)
+    and asserts output shape, parameter count and weight shapes equal the inferred ones."""
+    spec = parse_layer(data)
+    several = isinstance(input_shape, list)
+    inputs = [keras.Input(shape=s) for s in input_shape] if several else keras.Input(shape=input_shape)
+    layer = make_layer(spec)
+    output = call_keras(layer, spec, inputs)
+
+    assert tuple(output.shape[1:]) == tuple(spec.output_shape(input_shape)), "output shape"
+    assert layer.count_params() == spec.param_count(input_shape), "parameter count"
+    keras_shapes = sorted(tuple(w.shape) for w in layer.weights)
+    assert keras_shapes == sorted(tuple(s) for s in spec.weight_shapes(input_shape).values()), "weight shapes"
+    if not spec.WRAPS_LAYER:
+        names = sorted(w.name for w in layer.weights)
+        assert names == sorted(spec.weight_shapes(input_shape)), "weight names"
+    return spec
