@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_serializer, model_validator
 from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue
 from pydantic_core import CoreSchema
 
@@ -17,6 +19,15 @@ class StrictModel(BaseModel):
         validate_assignment=True, protected_namespaces=(),
     )
 
+    # Keys left out of the written config when they are None: structure, not defaults.
+    OMIT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _in_reading_order(self, handler) -> dict:
+        data = handler(self)
+        return {k: data[k] for k in _field_order(type(self)) if k in data
+                and not (data[k] is None and k in self.OMIT_WHEN_NONE)}
+
     @model_validator(mode="before")
     @classmethod
     def _remember_section(cls, data: Any, info) -> Any:
@@ -25,9 +36,14 @@ class StrictModel(BaseModel):
             info.context.setdefault("sections", {})[id(data)] = cls
         return data
 
-    def to_data(self) -> dict:
-        """Plain data with every default filled in, as it would be written back to YAML."""
-        return self.model_dump(mode="json")
+
+@cache
+def _field_order(cls: type[BaseModel]) -> list[str]:
+    """``type`` and ``name`` first, then a class's own fields before the ones it inherits."""
+    order = [k for k in ("type", "name") if k in cls.model_fields]
+    for klass in cls.__mro__:
+        order.extend(k for k in vars(klass).get("__annotations__", {}) if k in cls.model_fields and k not in order)
+    return order
 
 
 class NamedSpec(StrictModel):

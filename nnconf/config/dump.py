@@ -22,8 +22,4 @@ def dump_data(data: dict) -> str:
 
 
 def to_yaml(config) -> str:
-    return dump_data(_without_unset_weights(config.model_dump(mode="json")))
-
-
-def _without_unset_weights(data: dict) -> dict:
-    return data
+    return dump_data(config.model_dump(mode="json"))

@@ -60,11 +60,12 @@ class Activation(NamedSpec):
             raise ValueError(f"activation {self.name!r} does not take {', '.join(wrong)} (it takes {takes})")
         return self
 
+    OMIT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset(
+        {"negative_slope", "max_value", "threshold", "alpha", "approximate", "axis"}
+    )
+
     def arguments(self) -> dict:
         return {k: v for k, v in super().arguments().items() if v is not None}
-
-    def to_data(self) -> dict:
-        return {"name": self.name, **self.arguments()}
 
     @property
     def is_linear(self) -> bool:

@@ -49,6 +49,7 @@ class Layer(StrictModel):
     CALL_STYLE: ClassVar[str] = "single"
     # Wrappers (Bidirectional, TimeDistributed) hold another layer in a field typed "AnyLayer".
     WRAPS_LAYER: ClassVar[bool] = False
+    OMIT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"inputs", "weights"})
 
     type: str
     name: Optional[str] = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$", max_length=128)

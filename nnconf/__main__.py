@@ -1,0 +1,3 @@
+from nnconf.cli import main
+
+main()

@@ -1,0 +1,292 @@
+"""Shape and parameter inference over a validated config, without TensorFlow.
+
+Walks the layers in dependency order, asking each layer's own rules (kept beside its schema) for its
+output shape and weights. What does not work out becomes a finding at the offending layer.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from nnconf import codes
+from nnconf.config.layers import Layer, Shape, ShapeError
+from nnconf.config.model import Config, FunctionalModel
+from nnconf.config.source import Path, SourceMap, format_path
+from nnconf.config.suggest import did_you_mean
+from nnconf.findings import Finding, Severity
+
+
+@dataclass
+class LayerShape:
+    """One layer with what inference knows of it."""
+
+    index: int
+    name: str
+    spec: Layer
+    input_names: list[str]
+    input_shape: Shape | list[Shape] | None = None
+    output_shape: Shape | None = None
+    weights: dict[str, Shape] = field(default_factory=dict)
+
+    @property
+    def params(self) -> int:
+        return sum(math.prod(shape) for shape in self.weights.values())
+
+
+@dataclass
+class Inference:
+    layers: list[LayerShape]
+    input_shapes: dict[str, Shape]
+    outputs: dict[str, Shape | None]
+    findings: list[Finding]
+
+    @property
+    def complete(self) -> bool:
+        return all(layer.output_shape is not None for layer in self.layers)
+
+    @property
+    def total_params(self) -> int:
+        return sum(layer.params for layer in self.layers)
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(_trainable(layer) for layer in self.layers)
+
+    def layer(self, name: str) -> LayerShape | None:
+        return next((layer for layer in self.layers if layer.name == name), None)
+
+
+# Statistics Keras updates outside gradient descent (BatchNormalization's), by weight-name suffix.
+_NON_TRAINABLE_WEIGHTS = ("moving_mean", "moving_variance")
+
+
+def _trainable(layer: LayerShape) -> int:
+    if not layer.spec.trainable:
+        return 0
+    return sum(math.prod(shape) for name, shape in layer.weights.items() if not name.endswith(_NON_TRAINABLE_WEIGHTS))
+
+
+def infer(config: Config, source: SourceMap | None = None) -> Inference:
+    """Every layer's input and output shapes and weights, and what does not fit, as findings."""
+    source = source or SourceMap()
+    layers = _named_layers(config)
+    if isinstance(config.model, FunctionalModel):
+        inputs = {name: tuple(shape) for name, shape in config.model.inputs.items()}
+        findings = _functional(config.model, layers, inputs, source)
+        outputs = {name: _output_of(layers, inputs, name) for name in config.model.output_names}
+    else:
+        inputs = {"input": tuple(config.model.input_shape)}
+        findings = _sequential(layers, inputs["input"], source)
+        outputs = {"": layers[-1].output_shape}
+    findings += _per_output_keys(config, source)
+    return Inference(layers, inputs, outputs, findings)
+
+
+def _named_layers(config: Config) -> list[LayerShape]:
+    """Layers with the names Keras would give them (``dense``, ``dense_1``, ...) where none is set."""
+    counts: dict[str, int] = {}
+    result = []
+    for index, spec in enumerate(config.model.layers):
+        base = re.sub(r"(?<!^)(?=[A-Z][a-z])|(?<=[a-z0-9])(?=[A-Z])", "_", spec.type).lower()
+        seen = counts.get(base, 0)
+        counts[base] = seen + 1
+        name = spec.name or (base if seen == 0 else f"{base}_{seen}")
+        result.append(LayerShape(index, name, spec, spec.input_names))
+    return result
+
+
+def _sequential(layers: list[LayerShape], input_shape: Shape, source: SourceMap) -> list[Finding]:
+    shape: Shape | None = input_shape
+    for layer in layers:
+        if layer.spec.CALL_STYLE != "single":
+            return [_at(source, _layer_path(layer), f"{layer.spec.type} takes several inputs, so it only works in a "
+                        "functional model", hint="give the model 'inputs' and 'outputs' and wire the layers by name")]
+        previous = layers[layer.index - 1].name if layer.index else "input"
+        layer.input_names = [previous]
+        problem = _apply(layer, shape, source)
+        if problem:
+            return [problem]
+        shape = layer.output_shape
+    return []
+
+
+def _apply(layer: LayerShape, input_shape, source: SourceMap) -> Finding | None:
+    layer.input_shape = input_shape
+    try:
+        layer.output_shape = tuple(layer.spec.output_shape(input_shape))
+        layer.weights = {k: tuple(v) for k, v in layer.spec.weight_shapes(input_shape).items()}
+    except ShapeError as error:
+        layer.output_shape = None
+        path = _layer_path(layer) + ((error.field,) if error.field else ())
+        return _at(source, path, f"layer {layer.name!r} ({layer.spec.type}): {error.message}", hint=error.hint)
+    return _check_inline_weights(layer, source)
+
+
+def _check_inline_weights(layer: LayerShape, source: SourceMap) -> Finding | None:
+    for name, values in (layer.spec.weights or {}).items():
+        path = _layer_path(layer) + ("weights", name)
+        if name not in layer.weights:
+            hint = did_you_mean(name, layer.weights) or f"{layer.spec.type} has: {', '.join(layer.weights) or 'none'}"
+            return _at(source, path, f"layer {layer.name!r} has no weight {name!r}", hint=hint)
+        given = _nested_shape(values)
+        if given != layer.weights[name]:
+            found = "a ragged array" if given is None else str(list(given))
+            return _at(source, path, f"weight {name!r} of layer {layer.name!r} must have shape "
+                       f"{list(layer.weights[name])}, found {found}")
+    return None
+
+
+def _nested_shape(values) -> Shape | None:
+    if not isinstance(values, list):
+        return ()
+    shapes = {_nested_shape(item) for item in values}
+    if len(shapes) > 1 or None in shapes:
+        return None
+    return (len(values),) + (shapes.pop() if shapes else ())
+
+
+def _functional(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, Shape],
+                source: SourceMap) -> list[Finding]:
+    findings = _wiring(model, layers, inputs, source)
+    if findings:
+        return findings
+    order = _dependency_order(layers, inputs, source)
+    if isinstance(order, Finding):
+        return [order]
+    shapes: dict[str, Shape | None] = dict(inputs)
+    for layer in order:
+        given = [shapes[name] for name in layer.input_names]
+        if any(shape is None for shape in given):
+            continue  # an earlier layer failed; its finding says why
+        argument = given[0] if len(given) == 1 and layer.spec.CALL_STYLE == "single" else given
+        if layer.spec.CALL_STYLE == "single" and len(given) > 1:
+            findings.append(_at(source, _layer_path(layer) + ("inputs",),
+                                f"{layer.spec.type} takes one input, but {len(given)} are wired to it",
+                                hint="merge them first with Concatenate or Add"))
+            continue
+        problem = _apply(layer, argument, source)
+        if problem:
+            findings.append(problem)
+        shapes[layer.name] = layer.output_shape
+    return findings + _unused(model, layers, inputs, source)
+
+
+def _wiring(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, Shape],
+            source: SourceMap) -> list[Finding]:
+    findings = []
+    known = set(inputs)
+    for layer in layers:
+        if layer.spec.name is not None and layer.name in known:
+            findings.append(_at(source, _layer_path(layer) + ("name",),
+                                f"the name {layer.name!r} is used twice", hint="give every layer a unique name"))
+        known.add(layer.name)
+    for layer in layers:
+        if not layer.input_names:
+            findings.append(_at(source, _layer_path(layer), f"layer {layer.name!r} has no 'inputs'",
+                                hint="in a functional model, name the layer or model input it takes"))
+        for position, name in enumerate(layer.input_names):
+            if name not in known:
+                path = _layer_path(layer) + (("inputs", position) if isinstance(layer.spec.inputs, list) else ("inputs",))
+                hint = did_you_mean(name, known) or f"known names: {', '.join(sorted(known))}"
+                findings.append(_at(source, path, f"layer {layer.name!r} takes {name!r}, which is no layer or input",
+                                    hint=hint))
+    for position, name in enumerate(model.output_names):
+        if name not in known or name in inputs:
+            path = ("model", "outputs") + ((position,) if isinstance(model.outputs, list) else ())
+            findings.append(_at(source, path, f"the output {name!r} names no layer",
+                                hint=did_you_mean(name, [layer.name for layer in layers])))
+    return findings
+
+
+def _dependency_order(layers: list[LayerShape], inputs: dict[str, Shape], source: SourceMap):
+    by_name = {layer.name: layer for layer in layers}
+    order, state = [], {}  # state: 1 visiting, 2 done
+
+    def visit(layer: LayerShape, trail: list[str]):
+        if state.get(layer.name) == 2:
+            return None
+        if state.get(layer.name) == 1:
+            cycle = trail[trail.index(layer.name):] + [layer.name]
+            return _at(source, _layer_path(layer) + ("inputs",), "the layers form a cycle: " + " -> ".join(cycle),
+                       hint="a functional model must be a directed acyclic graph")
+        state[layer.name] = 1
+        for name in layer.input_names:
+            if name in by_name:
+                problem = visit(by_name[name], trail + [layer.name])
+                if problem:
+                    return problem
+        state[layer.name] = 2
+        order.append(layer)
+        return None
+
+    for layer in layers:
+        problem = visit(layer, [])
+        if problem:
+            return problem
+    return order
+
+
+def _unused(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, Shape],
+            source: SourceMap) -> list[Finding]:
+    by_name = {layer.name: layer for layer in layers}
+    needed, stack = set(), list(model.output_names)
+    while stack:
+        name = stack.pop()
+        if name not in needed:
+            needed.add(name)
+            stack.extend(by_name[name].input_names if name in by_name else [])
+    findings = [
+        _at(source, _layer_path(layer), f"layer {layer.name!r} is not used by any output",
+            severity=Severity.WARNING, code=codes.UNUSED_LAYER, hint="remove it, or wire it towards an output")
+        for layer in layers if layer.name not in needed
+    ]
+    findings += [
+        _at(source, ("model", "inputs", name), f"the input {name!r} is not used by any output",
+            severity=Severity.WARNING, code=codes.UNUSED_LAYER, hint="remove it, or wire it towards an output")
+        for name in inputs if name not in needed
+    ]
+    return findings
+
+
+def _output_of(layers: list[LayerShape], inputs: dict[str, Shape], name: str) -> Shape | None:
+    for layer in layers:
+        if layer.name == name:
+            return layer.output_shape
+    return inputs.get(name)
+
+
+def _per_output_keys(config: Config, source: SourceMap) -> list[Finding]:
+    """Per-output task, loss, loss weights and metrics must name the model's outputs, and cover them."""
+    outputs = config.output_names()
+    findings = []
+    for section in ("task", "loss", "loss_weights", "metrics"):
+        value = getattr(config, section)
+        if not isinstance(value, dict):
+            continue
+        if outputs == [""]:
+            findings.append(_at(source, (section,), f"{section} is given per output, but a sequential model has "
+                                "one output", hint=f"give one {section} without output names"))
+            continue
+        for name in value:
+            if name not in outputs:
+                findings.append(_at(source, (section, name), f"{section} names {name!r}, which is not an output",
+                                    hint=did_you_mean(name, outputs) or f"outputs: {', '.join(outputs)}"))
+        if section in ("task", "loss"):
+            for name in outputs:
+                if name not in value:
+                    findings.append(_at(source, (section,), f"{section} has nothing for the output {name!r}",
+                                        hint=f"add {name}: ... under {section}"))
+    return findings
+
+
+def _layer_path(layer: LayerShape) -> Path:
+    return ("model", "layers", layer.index)
+
+
+def _at(source: SourceMap, path: Path, message: str, *, hint: str | None = None,
+        severity: Severity = Severity.ERROR, code: str = codes.GRAPH) -> Finding:
+    file, line, column = source.locate(path)
+    return Finding(code, message, path=format_path(path), severity=severity, hint=hint, file=file, line=line,
+                   column=column)

@@ -1,0 +1,105 @@
+"""The Python API. Reading and checking configs never imports TensorFlow; building does, lazily."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nnconf.analysis.shapes import Inference, infer
+from nnconf.config.loader import load_text
+from nnconf.config.model import Config
+from nnconf.config.source import SourceMap
+from nnconf.config.validation import check_file, check_loaded
+from nnconf.findings import ConfigError, Finding, has_errors, sort_key
+
+if TYPE_CHECKING:
+    import keras
+
+
+@dataclass
+class Report:
+    """Everything known about one config without TensorFlow: the config, its shapes, and findings."""
+
+    file: str | None
+    config: Config | None
+    source: SourceMap
+    findings: list[Finding] = field(default_factory=list)
+    inference: Inference | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+
+def check(path: str | Path, overrides: Sequence[str] = ()) -> Report:
+    """Load, validate and shape-check one config file; every problem comes back as a finding."""
+    return _analyse(check_file(path, overrides), str(path))
+
+
+def check_text(text: str, overrides: Sequence[str] = (), name: str | None = None) -> Report:
+    return _analyse(check_loaded(load_text(text, name), overrides), name)
+
+
+def check_config(config: Config) -> Report:
+    """Shape-check a Config built in Python."""
+    return _analyse_config(config, SourceMap(), [], None)
+
+
+def _analyse(checked, file: str | None) -> Report:
+    return _analyse_config(checked.config, checked.source, checked.findings, file)
+
+
+def _analyse_config(config: Config | None, source: SourceMap, findings: list[Finding], file) -> Report:
+    inference = None
+    if config is not None:
+        inference = infer(config, source)
+        findings = findings + inference.findings
+    return Report(file, config, source, sorted(findings, key=sort_key), inference)
+
+
+def load(path: str | Path, overrides: Sequence[str] = ()) -> Config:
+    """The validated Config of a YAML file; raises ConfigError listing every problem."""
+    return _config_or_raise(check(path, overrides))
+
+
+def loads(text: str, overrides: Sequence[str] = ()) -> Config:
+    """The validated Config of YAML text; raises ConfigError listing every problem."""
+    return _config_or_raise(check_text(text, overrides))
+
+
+def _config_or_raise(report: Report) -> Config:
+    if not report.ok or report.config is None:
+        raise ConfigError(report.findings)
+    return report.config
+
+
+def _as_config(config: Config | str | Path, overrides: Sequence[str]) -> Config:
+    if isinstance(config, Config):
+        report = check_config(config)
+        return _config_or_raise(report)
+    return load(config, overrides)
+
+
+def build(config: Config | str | Path, overrides: Sequence[str] = ()) -> keras.Model:
+    """A compiled Keras model for a config (a Config, or the path of a YAML file)."""
+    from nnconf.engine.build import build_model
+
+    config = _as_config(config, overrides)
+    return build_model(config, check_config(config).inference)
+
+
+def from_keras(model: keras.Model) -> Config:
+    """The nnconf config of an existing Keras model made of supported layers."""
+    from nnconf.engine.importer import config_from_keras
+
+    return config_from_keras(model)
+
+
+def json_schema() -> dict:
+    """The JSON Schema of configs, generated from the Pydantic models."""
+    schema = Config.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "nnconf model configuration"
+    return schema

@@ -1,0 +1,64 @@
+"""``--set key.path=value`` overrides, applied to the loaded data before validation."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nnconf import codes
+from nnconf.config.loader import load_text
+from nnconf.config.source import Path, SourceMap, format_path
+from nnconf.findings import Finding
+
+_EXPRESSION = re.compile(r"^\s*(?P<path>[A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*|\[\d+\])*)\s*=(?P<value>.*)$", re.S)
+_PART = re.compile(r"\.?([A-Za-z_][\w\-]*)|\[(\d+)\]")
+
+SYNTAX_HINT = "write --set key.path=value, e.g. --set optimizer.learning_rate=3e-4 or --set model.layers[1].units=256"
+
+
+class OverrideError(Exception):
+    def __init__(self, expression: str, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.finding = Finding(codes.OVERRIDE, message, hint=hint, file=f"--set {expression}")
+
+
+def parse_override(expression: str) -> tuple[Path, Any]:
+    """``model.layers[1].units=256`` -> ``(('model', 'layers', 1, 'units'), 256)``; values are YAML."""
+    match = _EXPRESSION.match(expression)
+    if not match:
+        raise OverrideError(expression, f"cannot read the override {expression!r}", SYNTAX_HINT)
+    path = tuple(int(index) if index else key for key, index in _PART.findall(match["path"]))
+    loaded = load_text(match["value"], f"--set {expression}", require_mapping=False)
+    if loaded.findings:
+        raise OverrideError(expression, f"the value is not valid YAML: {loaded.findings[0].message}")
+    return path, loaded.data
+
+
+def apply_override(data: dict, source: SourceMap, expression: str) -> None:
+    path, value = parse_override(expression)
+    container: Any = data
+    for depth, part in enumerate(path[:-1]):
+        container = _step(container, part, path[: depth + 1], expression, create=True)
+    _step(container, path[-1], path, expression, create=False)
+    container[path[-1]] = value
+    source.overrides[path] = expression
+
+
+def _step(container: Any, part: str | int, path: Path, expression: str, *, create: bool) -> Any:
+    where = format_path(path[:-1]) or "the config"
+    if isinstance(part, int):
+        if not isinstance(container, list):
+            raise OverrideError(expression, f"{where} is not a list, so [{part}] points nowhere")
+        if part >= len(container):
+            raise OverrideError(expression, f"{where} has {len(container)} items, so [{part}] points nowhere",
+                                hint=f"indices start at 0; the last is [{len(container) - 1}]" if container else None)
+        return container[part]
+    if not isinstance(container, dict):
+        raise OverrideError(expression, f"{where} is not a mapping, so .{part} points nowhere")
+    if create:
+        current = container.get(part)
+        if current is None:
+            container[part] = {}
+        elif isinstance(current, str):  # the name shorthand (optimizer: adam) grows into a mapping
+            container[part] = {"name": current}
+    return container.get(part)

@@ -1,0 +1,217 @@
+"""From YAML text to a validated Config, with every problem turned into a located finding."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from nnconf import codes
+from nnconf.config.layers import LAYER_CLASSES
+from nnconf.config.loader import LoadedYaml, load_file
+from nnconf.config.model import Config
+from nnconf.config.overrides import OverrideError, apply_override
+from nnconf.config.source import Path, SourceMap, format_path
+from nnconf.config.suggest import did_you_mean, listing
+from nnconf.findings import Finding
+
+# Tags of nnconf's own structural unions; they appear in pydantic's error locations, not in the data.
+_STRUCTURAL_TAGS = {"sequential", "functional", "single", "per_output"}
+
+
+@dataclass
+class Checked:
+    """The outcome of reading one config: the Config if it is valid, and every finding."""
+
+    config: Config | None
+    source: SourceMap
+    findings: list[Finding] = field(default_factory=list)
+
+
+def check_file(path: str | FsPath, overrides: Sequence[str] = ()) -> Checked:
+    return check_loaded(load_file(path), overrides)
+
+
+def check_loaded(loaded: LoadedYaml, overrides: Sequence[str] = ()) -> Checked:
+    findings = list(loaded.findings)
+    data = loaded.data
+    for expression in overrides:
+        try:
+            if data is not None:
+                apply_override(data, loaded.source, expression)
+        except OverrideError as exc:
+            findings.append(exc.finding)
+    if data is None:
+        return Checked(None, loaded.source, findings)
+    config, schema_findings = validate_data(data, loaded.source)
+    # A value the loader refused (a tag, say) is None now; its schema complaint would say it twice.
+    refused = {(f.line, f.column) for f in loaded.findings}
+    findings += [f for f in schema_findings if (f.line, f.column) not in refused]
+    return Checked(None if findings else config, loaded.source, findings)
+
+
+def validate_data(data: Any, source: SourceMap) -> tuple[Config | None, list[Finding]]:
+    context: dict = {}
+    try:
+        return Config.model_validate(data, context=context), []
+    except ValidationError as exc:
+        return None, errors_to_findings(exc.errors(), data, source, context.get("sections", {}))
+
+
+# --- pydantic errors -> findings ---------------------------------------------------------------
+
+
+@dataclass
+class _Located:
+    error: dict
+    path: Path  # into the data
+    branch: Path | None  # where a plain union tried several types, if it did
+    parent: Any  # the data holding the value at fault
+
+
+def errors_to_findings(errors: Iterable[dict], data: Any, source: SourceMap,
+                       sections: dict[int, type[BaseModel]]) -> list[Finding]:
+    located = [_locate(error, data) for error in errors]
+    findings = []
+    for item in _best_of_each_union(located):
+        findings.append(_finding(item, source, sections))
+    unique = {(f.path, f.message): f for f in findings}
+    return list(unique.values())
+
+
+def _locate(error: dict, data: Any) -> _Located:
+    node, parent, path, branch = data, None, (), None
+    loc = error["loc"]
+    for position, element in enumerate(loc):
+        is_last = position == len(loc) - 1
+        if isinstance(node, dict) and element in node:
+            parent, node, path = node, node[element], path + (element,)
+        elif isinstance(node, list) and isinstance(element, int) and 0 <= element < len(node):
+            parent, node, path = node, node[element], path + (element,)
+        elif is_last and error["type"] == "missing":
+            parent, path = node, path + (element,)
+        elif not _is_tag(element, node) and branch is None:
+            branch = path
+    return _Located(error, path, branch, parent)
+
+
+def _is_tag(element: Any, node: Any) -> bool:
+    if element in _STRUCTURAL_TAGS:
+        return True
+    if isinstance(node, dict):
+        return element in (node.get("type"), node.get("name"))
+    return isinstance(node, str) and element == node
+
+
+def _best_of_each_union(located: list[_Located]) -> list[_Located]:
+    """Where a value failed every member of a union, keep the member it got furthest into."""
+    plain = [item for item in located if item.branch is None]
+    by_branch: dict[Path, list[_Located]] = {}
+    for item in located:
+        if item.branch is not None:
+            by_branch.setdefault(item.branch, []).append(item)
+    for items in by_branch.values():
+        deepest = max(len(item.path) for item in items)
+        best = [item for item in items if len(item.path) == deepest]
+        if len(best) > 1 and len({item.path for item in best}) == 1:
+            plain.append(_merge_alternatives(best))
+        else:
+            plain.extend(best)
+    return plain
+
+
+def _merge_alternatives(items: list[_Located]) -> _Located:
+    wants = []
+    for item in items:
+        message = item.error["msg"].removeprefix("Input should be ")
+        if message not in wants:
+            wants.append(message)
+    merged = dict(items[0].error, type="union", msg="Input should be " + " or ".join(wants))
+    return _Located(merged, items[0].path, None, items[0].parent)
+
+
+def _finding(item: _Located, source: SourceMap, sections: dict[int, type[BaseModel]]) -> Finding:
+    error, path = item.error, item.path
+    kind = error["type"]
+    message, hint = _describe(kind, error, path, item.parent, sections)
+    file, line, column = source.locate(path[:-1] if kind == "missing" else path, key=kind == "extra_forbidden")
+    return Finding(codes.SCHEMA, message, path=format_path(path), hint=hint, file=file, line=line, column=column)
+
+
+def _describe(kind: str, error: dict, path: Path, parent: Any, sections: dict) -> tuple[str, str | None]:
+    name = _field_name(path)
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(parent, sections)
+        hint = did_you_mean(path[-1], allowed) or (f"allowed keys: {listing(allowed, 40)}" if allowed else None)
+        return f"unknown key {path[-1]!r}", hint
+    if kind == "missing":
+        return f"missing required key {path[-1]!r}", None
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return _describe_unknown_name(kind, error, path, value)
+    if kind == "literal_error":
+        expected = _quoted(error.get("ctx", {}).get("expected", ""))
+        hint = did_you_mean(value, expected) or f"allowed: {', '.join(map(repr, expected))}"
+        return f"{name} {_render(value)} is not one of the allowed values", hint
+    message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if message.startswith("Input should"):
+        message = f"{name} should" + message.removeprefix("Input should") + f", found {_render(value)}"
+    return message, None
+
+
+def _describe_unknown_name(kind: str, error: dict, path: Path, value: Any) -> tuple[str, str | None]:
+    what = _kind_of_named_thing(path)
+    if what == "layer type":
+        known = list(LAYER_CLASSES)
+        tag = value.get("type") if isinstance(value, dict) else None
+    else:
+        known = _quoted(error.get("ctx", {}).get("expected_tags", ""))
+        tag = error.get("ctx", {}).get("tag")
+    if kind == "union_tag_not_found" or tag is None:
+        key = "type" if what == "layer type" else "name"
+        if isinstance(value, dict):
+            return f"missing required key {key!r} (the {what})", f"choose one of: {listing(known)}"
+        return (f"expected a {what} name or a mapping with {key!r}, found {_render(value)}",
+                f"choose one of: {listing(known)}")
+    return f"unknown {what} {tag!r}", did_you_mean(tag, known) or f"choose one of: {listing(known)}"
+
+
+def _kind_of_named_thing(path: Path) -> str:
+    keys = [part for part in path if isinstance(part, str)]
+    last = keys[-1] if keys else ""
+    if last in ("layers", "layer"):
+        return "layer type"
+    for suffix in ("initializer", "regularizer", "constraint"):
+        if last.endswith(suffix):
+            return suffix
+    return {"optimizer": "optimizer", "loss": "loss", "metrics": "metric",
+            "learning_rate": "learning-rate schedule", "activation": "activation"}.get(
+        last, "loss" if "loss" in keys else "metric" if "metrics" in keys else "name")
+
+
+def _allowed_keys(parent: Any, sections: dict[int, type[BaseModel]]) -> list[str]:
+    model = sections.get(id(parent))
+    if model is None and isinstance(parent, dict) and parent.get("type") in LAYER_CLASSES:
+        model = LAYER_CLASSES[parent["type"]]
+    return list(model.model_fields) if model else []
+
+
+def _field_name(path: Path) -> str:
+    for part in reversed(path):
+        if isinstance(part, str):
+            return part
+    return "value"
+
+
+def _quoted(text: str) -> list[str]:
+    return re.findall(r"'([^']*)'", text)
+
+
+def _render(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
