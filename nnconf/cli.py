@@ -114,6 +114,56 @@ def config_command(file: str, overrides: tuple[str, ...]) -> None:
     click.echo(report.config.to_yaml(), nl=False)
 
 
+@cli.command()
+@click.argument("file")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+def summary(file: str, overrides: tuple[str, ...]) -> None:
+    """Print each layer's output shape and parameter count, without importing TensorFlow."""
+    from nnconf.analysis.summary import format_summary
+
+    report = checked_config(file, overrides)
+    click.echo(format_summary(report.config, report.inference), nl=False)
+
+
+@cli.command()
+@click.argument("file")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Save the untrained model (.keras).")
+def build(file: str, overrides: tuple[str, ...], output: str | None) -> None:
+    """Build and compile the Keras model, print Keras's summary, and optionally save it."""
+    if output and not output.endswith(".keras"):
+        raise click.UsageError(f"--output {output}: the file name must end in .keras")
+    report = checked_config(file, overrides)
+    model = api.build(report.config)
+    model.summary(print_fn=lambda text, **_: click.echo(text))
+    if output:
+        from nnconf.engine.files import save_model
+
+        save_model(model, output)
+        click.echo(f"saved {output}")
+
+
+@cli.command("import")
+@click.argument("model_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the config here instead of stdout.")
+def import_command(model_file: str, output: str | None) -> None:
+    """Turn a saved Keras model (.keras) into an nnconf config."""
+    from nnconf.engine.importer import UnsupportedModel, load_keras_model
+
+    try:
+        config = api.from_keras(load_keras_model(model_file))
+    except UnsupportedModel as problem:
+        click.echo(f"{model_file}: error: {problem}", err=True)
+        raise SystemExit(1) from None
+    text = "# yaml-language-server: $schema=nnconf.schema.json\n" + config.to_yaml()
+    if output:
+        from nnconf.engine.files import write_atomically
+
+        write_atomically(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
 def main() -> None:
     """Entry point: usage errors are one clear line and exit 2, never a traceback."""
     try:

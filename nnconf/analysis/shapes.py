@@ -89,12 +89,18 @@ def _named_layers(config: Config) -> list[LayerShape]:
     counts: dict[str, int] = {}
     result = []
     for index, spec in enumerate(config.model.layers):
-        base = re.sub(r"(?<!^)(?=[A-Z][a-z])|(?<=[a-z0-9])(?=[A-Z])", "_", spec.type).lower()
+        base = _snake_case(spec.type)
         seen = counts.get(base, 0)
         counts[base] = seen + 1
         name = spec.name or (base if seen == 0 else f"{base}_{seen}")
         result.append(LayerShape(index, name, spec, spec.input_names))
     return result
+
+
+def _snake_case(name: str) -> str:
+    """Keras's own rule for default layer names: ``MaxPooling2D`` -> ``max_pooling2d``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _sequential(layers: list[LayerShape], input_shape: Shape, source: SourceMap) -> list[Finding]:

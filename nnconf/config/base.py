@@ -16,7 +16,7 @@ class StrictModel(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid", strict=True, validate_default=True, allow_inf_nan=False,
-        validate_assignment=True, protected_namespaces=(),
+        validate_assignment=True, protected_namespaces=(), defer_build=True,
     )
 
     # Keys left out of the written config when they are None: structure, not defaults.

@@ -26,18 +26,27 @@ _FUNCTION_MODULES = {
 def keras_activation(spec: Activation) -> Any:
     if not spec.arguments():
         return spec.name
-    return _activation_with_arguments(spec)
+    return ParametrizedActivation(spec.name, **spec.arguments())
 
 
-def _activation_with_arguments(spec: Activation):
-    function = getattr(keras.activations, spec.name)
-    arguments = spec.arguments()
+@keras.saving.register_keras_serializable(package="nnconf")
+class ParametrizedActivation:
+    """An activation with arguments (``{name: leaky_relu, negative_slope: 0.1}``) that a .keras file
+    can store and load back, which a closure could not."""
 
-    def activation(x):
-        return function(x, **arguments)
+    def __init__(self, name: str, **arguments: Any):
+        self.name, self.arguments = name, arguments
+        self.__name__ = name
 
-    activation.__name__ = spec.name
-    return activation
+    def __call__(self, x):
+        return getattr(keras.activations, self.name)(x, **self.arguments)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, **self.arguments}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "ParametrizedActivation":
+        return cls(**config)
 
 
 def keras_value(field: str, value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Union
 
 from pydantic import Field
@@ -22,8 +23,11 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
 }
 AnyLayer = Annotated[Union[tuple(LAYER_CLASSES.values())], Field(discriminator="type")]
 
+# Wrappers (Bidirectional, TimeDistributed) name "AnyLayer" in their fields. Pydantic resolves that
+# forward reference in the wrapper's module when it first builds the schema; models build lazily
+# (defer_build), so a forced model_rebuild here would cost the whole schema at import time.
 for _cls in LAYER_CLASSES.values():
-    if getattr(_cls, "WRAPS_LAYER", False):
-        _cls.model_rebuild(_types_namespace={"AnyLayer": AnyLayer})
+    if _cls.WRAPS_LAYER:
+        sys.modules[_cls.__module__].AnyLayer = AnyLayer
 
 __all__ = ["AnyLayer", "LAYER_CLASSES", "Layer", "Shape", "ShapeError"]

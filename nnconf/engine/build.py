@@ -1,0 +1,121 @@
+"""Building and compiling a Keras model from a validated config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from nnconf.analysis.shapes import Inference
+from nnconf.config.base import NamedSpec
+from nnconf.config.metrics import PlainMetric
+from nnconf.config.model import Config, FunctionalModel
+from nnconf.engine.layers import keras_class_name, make_layer
+
+# Keras classes whose names are not the CamelCase of nnconf's (Keras's own) snake_case names.
+_CLASS_NAMES = {
+    "kl_divergence": "KLDivergence", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW", "auc": "AUC",
+    "top_k_categorical_accuracy": "TopKCategoricalAccuracy",
+    "sparse_top_k_categorical_accuracy": "SparseTopKCategoricalAccuracy",
+}
+
+
+def keras_object(module: Any, spec: NamedSpec, **converted: Any) -> Any:
+    """The Keras object a named spec stands for, e.g. ``keras.optimizers.Adam(learning_rate=...)``."""
+    name = spec.name if len(spec.names()) > 1 and spec.name in _CLASS_NAMES else spec.canonical
+    class_name = _CLASS_NAMES.get(name) or keras_class_name(name)
+    return getattr(module, class_name)(**{**spec.arguments(), **converted})
+
+
+def build_model(config: Config, inference: Inference) -> keras.Model:
+    """The compiled Keras model of a config whose shapes have been checked."""
+    if config.seed is not None:
+        keras.utils.set_random_seed(config.seed)
+    if isinstance(config.model, FunctionalModel):
+        model = _functional(config, inference)
+    else:
+        model = _sequential(config)
+    _set_inline_weights(model, config)
+    compile_model(model, config)
+    return model
+
+
+def _sequential(config: Config) -> keras.Model:
+    layers = [keras.Input(shape=tuple(config.model.input_shape))]
+    layers += [make_layer(spec) for spec in config.model.layers]
+    return keras.Sequential(layers, name=config.name)
+
+
+def _functional(config: Config, inference: Inference) -> keras.Model:
+    tensors = {name: keras.Input(shape=tuple(shape), name=name) for name, shape in config.model.inputs.items()}
+    pending = list(inference.layers)
+    while pending:  # the graph is acyclic (inference checked it), so every pass builds at least one layer
+        ready = [layer for layer in pending if all(name in tensors for name in layer.input_names)]
+        for layer in ready:
+            keras_layer = make_layer(layer.spec.model_copy(update={"name": layer.name}))
+            tensors[layer.name] = _call(keras_layer, layer.spec.CALL_STYLE, [tensors[n] for n in layer.input_names])
+        pending = [layer for layer in pending if layer not in ready]
+    inputs = [tensors[name] for name in config.model.inputs]
+    outputs = [tensors[name] for name in config.model.output_names]
+    return keras.Model(inputs, outputs if len(outputs) > 1 else outputs[0], name=config.name)
+
+
+def _call(layer: keras.layers.Layer, style: str, inputs: list) -> Any:
+    if style == "list":
+        return layer(inputs)
+    if style == "positional":
+        return layer(*(inputs * 2 if len(inputs) == 1 else inputs))  # one input: self-attention
+    return layer(inputs[0])
+
+
+def _set_inline_weights(model: keras.Model, config: Config) -> None:
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    for spec, layer in zip(config.model.layers, _in_config_order(layers, config)):
+        for variable in layer.weights:
+            if spec.weights and variable.name in spec.weights:
+                variable.assign(np.asarray(spec.weights[variable.name], dtype=variable.dtype))
+
+
+def _in_config_order(layers: list, config: Config) -> list:
+    if not isinstance(config.model, FunctionalModel):
+        return layers
+    by_name = {layer.name: layer for layer in layers}
+    return [by_name[spec.name] if spec.name else None for spec in config.model.layers]
+
+
+def compile_model(model: keras.Model, config: Config, *, jit_compile: Any = "auto") -> None:
+    outputs = config.output_names()
+    per_output = outputs != [""]
+    losses = {name: keras_object(keras.losses, spec) for name, spec in config.losses().items()}
+    metrics = {name: [_metric(m) for m in config.metrics_of(name)] for name in outputs}
+    model.compile(
+        optimizer=_optimizer(config),
+        loss=losses if per_output else losses[""],
+        loss_weights=_loss_weights(config, outputs) if per_output else None,
+        metrics=metrics if per_output else metrics[""],
+        jit_compile=jit_compile,
+    )
+
+
+def _optimizer(config: Config) -> keras.optimizers.Optimizer:
+    spec = config.optimizer
+    rate = spec.learning_rate
+    if isinstance(rate, NamedSpec):
+        rate = keras_object(keras.optimizers.schedules, rate)
+    return keras_object(keras.optimizers, spec, learning_rate=rate)
+
+
+def _metric(spec: NamedSpec) -> Any:
+    if isinstance(spec, PlainMetric):
+        return {"rmse": "root_mean_squared_error"}.get(spec.name, spec.name)
+    return keras_object(keras.metrics, spec)
+
+
+def _loss_weights(config: Config, outputs: list[str]) -> dict[str, float] | None:
+    weights = config.loss_weights
+    if weights is None:
+        return None
+    if isinstance(weights, dict):
+        return {name: weights.get(name, 1.0) for name in outputs}
+    return {name: weights for name in outputs}
