@@ -1,0 +1,3 @@
+"""Architecture rules."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Initialization rules."""
+
+from __future__ import annotations

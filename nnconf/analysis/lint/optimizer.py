@@ -1,0 +1,3 @@
+"""Optimizer rules."""
+
+from __future__ import annotations
