@@ -59,6 +59,27 @@ def _analyse_config(config: Config | None, source: SourceMap, findings: list[Fin
     return Report(file, config, source, sorted(findings, key=sort_key), inference)
 
 
+def lint(path: str | Path, overrides: Sequence[str] = (), *, select: Sequence[str] = (),
+         ignore: Sequence[str] = ()) -> Report:
+    """Everything wrong with one config: YAML, schema and shape problems, and every lint rule's findings."""
+    return lint_report(check(path, overrides), select=select, ignore=ignore)
+
+
+def lint_text(text: str, overrides: Sequence[str] = (), *, select: Sequence[str] = (),
+              ignore: Sequence[str] = (), name: str | None = None) -> Report:
+    return lint_report(check_text(text, overrides, name), select=select, ignore=ignore)
+
+
+def lint_report(report: Report, *, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> Report:
+    from nnconf.analysis.lint import apply_ignores, run_rules
+
+    findings = list(report.findings)
+    if report.config is not None:
+        findings += run_rules(report.config, report.inference, report.source, select=select, ignore=ignore)
+    findings = apply_ignores(findings, report.config, report.source, select=select, ignore=ignore)
+    return Report(report.file, report.config, report.source, sorted(findings, key=sort_key), report.inference)
+
+
 def load(path: str | Path, overrides: Sequence[str] = ()) -> Config:
     """The validated Config of a YAML file; raises ConfigError listing every problem."""
     return _config_or_raise(check(path, overrides))
@@ -75,19 +96,22 @@ def _config_or_raise(report: Report) -> Config:
     return report.config
 
 
-def _as_config(config: Config | str | Path, overrides: Sequence[str]) -> Config:
-    if isinstance(config, Config):
-        report = check_config(config)
-        return _config_or_raise(report)
-    return load(config, overrides)
+def linted(config: Config | str | Path, overrides: Sequence[str] = ()) -> Report:
+    """The lint report of a config (a Config, or a YAML file); raises ConfigError if it has errors."""
+    report = lint_report(check_config(config) if isinstance(config, Config) else check(config, overrides))
+    _config_or_raise(report)
+    return report
 
 
 def build(config: Config | str | Path, overrides: Sequence[str] = ()) -> keras.Model:
-    """A compiled Keras model for a config (a Config, or the path of a YAML file)."""
+    """A compiled Keras model for a config (a Config, or the path of a YAML file).
+
+    The config is linted first: errors raise ConfigError, as they stop ``nnconf build``.
+    """
     from nnconf.engine.build import build_model
 
-    config = _as_config(config, overrides)
-    return build_model(config, check_config(config).inference)
+    report = linted(config, overrides)
+    return build_model(report.config, report.inference)
 
 
 def from_keras(model: keras.Model) -> Config:

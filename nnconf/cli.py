@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import glob
 import json
+import re
 import sys
 from pathlib import Path
 
 import click
 
 from nnconf import __version__, api
+from nnconf.config.suggest import did_you_mean
 from nnconf.findings import Finding, Severity
+from nnconf.formats import FORMATS, counts, render
 
 SET_HELP = "Override a config value, e.g. --set optimizer.learning_rate=3e-4 (repeatable)."
 
@@ -54,13 +57,15 @@ def tally(findings: list[Finding]) -> str:
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
-def checked_config(file: str, overrides: tuple[str, ...]) -> api.Report:
-    """The report of one config; its errors are printed and end the command with exit 1."""
+def checked_config(file: str, overrides: tuple[str, ...], *, lint: bool = False) -> api.Report:
+    """The report of one config (linted if asked); errors are printed and end the command with exit 1."""
     if Path(file).is_dir():
         raise click.UsageError(f"{file}: is a directory; this command takes one config file")
     if not Path(file).exists():
         raise click.UsageError(f"{file}: no such file")
     report = api.check(file, overrides)
+    if lint:
+        report = api.lint_report(report)
     if not report.ok:
         print_findings(report.findings, sys.stderr)
         raise SystemExit(1)
@@ -92,6 +97,76 @@ def validate(paths: tuple[str, ...], overrides: tuple[str, ...], quiet: bool) ->
     if not quiet or invalid:
         click.echo(f"{len(files)} file{'s' * (len(files) != 1)} checked, {invalid} invalid ({tally(everything)})")
     raise SystemExit(1 if invalid else 0)
+
+
+def rule_codes(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Codes or prefixes, comma-separated or repeated: --select NN1,NN201 --ignore NN005."""
+    result = tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())
+    for code in result:
+        if not re.fullmatch(r"NN\d{0,3}", code):
+            raise click.BadParameter(f"{code!r} is not a rule code or prefix (e.g. NN101, NN1)")
+    return result
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for people, json for programs, github for workflow annotations, sarif for code scanning.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--select", multiple=True, callback=rule_codes, metavar="CODES",
+              help="Only these rules (codes or prefixes, e.g. NN1,NN201); also turns on opt-in rules.")
+@click.option("--ignore", multiple=True, callback=rule_codes, metavar="CODES", help="Skip these rules.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+def lint(paths: tuple[str, ...], fmt: str, strict: bool, select: tuple[str, ...], ignore: tuple[str, ...],
+         overrides: tuple[str, ...]) -> None:
+    """Find model-configuration mistakes: every schema, shape and lint problem of each file at once.
+
+    PATHS are config files, directories (searched for *.yaml and *.yml) or globs.
+    Exit 0 when clean, 1 on any error (or warning, with --strict), 2 on a wrong command line.
+    """
+    files = config_files(paths)
+    if not files:
+        raise click.UsageError("no config files found in " + ", ".join(paths))
+    findings: list[Finding] = []
+    for file in files:
+        findings += api.lint(file, overrides, select=select, ignore=ignore).findings
+    click.echo(render(fmt, findings, len(files)), nl=False)
+    tally = counts(findings)
+    raise SystemExit(1 if tally["errors"] or (strict and tally["warnings"]) else 0)
+
+
+@cli.command()
+def rules() -> None:
+    """List the lint rules: code, severity, name and what each finds."""
+    from nnconf.analysis.lint import REGISTRY
+
+    for code, rule in sorted(REGISTRY.items()):
+        opt_in = "" if rule.enabled_by_default else "  (opt-in: --select " + code + ")"
+        click.echo(f"{code}  {rule.severity.value:<7}  {rule.name:<38}  {rule.summary()}{opt_in}")
+
+
+@cli.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print one rule's documentation, with a failing and a fixed example."""
+    from nnconf.analysis.lint import REGISTRY
+    from nnconf.codes import DESCRIPTIONS
+
+    code = code.upper()
+    if code in DESCRIPTIONS:
+        name, description = DESCRIPTIONS[code]
+        click.echo(f"{code} {name}\n\n{description}")
+        return
+    if code not in REGISTRY:
+        hint = did_you_mean(code, list(REGISTRY)) or "see 'nnconf rules'"
+        raise click.UsageError(f"no rule {code}; {hint}")
+    rule = REGISTRY[code]
+    click.echo(f"{code} {rule.name} ({rule.severity.value})\n\n{rule.documentation()}\n")
+    click.echo("## Example\n\nReported:\n" + _indented(rule.failing) + "\nFixed:\n" + _indented(rule.fixed))
+
+
+def _indented(example: str) -> str:
+    return "".join(f"    {line}\n" for line in example.strip().splitlines())
 
 
 @cli.command()
@@ -133,7 +208,7 @@ def build(file: str, overrides: tuple[str, ...], output: str | None) -> None:
     """Build and compile the Keras model, print Keras's summary, and optionally save it."""
     if output and not output.endswith(".keras"):
         raise click.UsageError(f"--output {output}: the file name must end in .keras")
-    report = checked_config(file, overrides)
+    report = checked_config(file, overrides, lint=True)
     model = api.build(report.config)
     model.summary(print_fn=lambda text, **_: click.echo(text))
     if output:

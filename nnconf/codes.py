@@ -3,10 +3,21 @@
 Lint rules own the codes NN100 and up; these are the fixed ones below that range.
 """
 
-YAML = "NN001"  # the file is not safe, well-formed, single-document YAML with a mapping at the top
-SCHEMA = "NN002"  # a value does not fit the config schema
-OVERRIDE = "NN003"  # a --set expression is malformed or points nowhere
-GRAPH = "NN004"  # shapes, references or the layer graph do not work out
-UNUSED_LAYER = "NN005"  # a functional layer that no output depends on
-UNUSED_IGNORE = "NN006"  # a lint ignore that silences nothing
-DATA = "NN007"  # the data does not fit the model
+YAML = "NN001"
+SCHEMA = "NN002"
+OVERRIDE = "NN003"
+GRAPH = "NN004"
+UNUSED_LAYER = "NN005"
+UNUSED_IGNORE = "NN006"
+DATA = "NN007"
+
+DESCRIPTIONS = {
+    YAML: ("yaml", "The file is not safe, well-formed, single-document YAML with a mapping at the top."),
+    SCHEMA: ("schema", "A value does not fit the config schema: an unknown key, a wrong type, a value out of range."),
+    OVERRIDE: ("override", "A --set expression is malformed or points nowhere in the config."),
+    GRAPH: ("graph", "Shapes, references or the layer graph do not work out (found by TensorFlow-free inference)."),
+    UNUSED_LAYER: ("unused-layer", "A functional layer or input that no model output depends on."),
+    UNUSED_IGNORE: ("unused-ignore", "An entry of lint.ignore that silences nothing in its config."),
+    DATA: ("data", "The data does not fit the model."),
+}
+SILENCEABLE = {UNUSED_LAYER, UNUSED_IGNORE, DATA}

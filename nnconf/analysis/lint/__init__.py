@@ -14,14 +14,13 @@ from nnconf.config.model import Config
 from nnconf.config.source import SourceMap
 from nnconf.findings import Finding, Severity
 
-__all__ = ["REGISTRY", "Rule", "lint_config", "rule_codes"]
+__all__ = ["REGISTRY", "Rule", "apply_ignores", "run_rules"]
+
+# Findings that mean the config cannot be built at all; no ignore can silence them.
+UNSILENCEABLE = {codes.YAML, codes.SCHEMA, codes.OVERRIDE, codes.GRAPH}
 
 
-def rule_codes() -> list[str]:
-    return sorted(REGISTRY)
-
-
-def _chosen(code: str, select: Collection[str], ignore: Collection[str], default: bool) -> bool:
+def chosen(code: str, select: Collection[str], ignore: Collection[str], default: bool = True) -> bool:
     """``--select``/``--ignore`` take codes or prefixes (``NN1`` is every output rule)."""
     if any(code.startswith(prefix) for prefix in ignore):
         return False
@@ -30,30 +29,49 @@ def _chosen(code: str, select: Collection[str], ignore: Collection[str], default
     return default
 
 
-def lint_config(config: Config, inference: Inference, source: SourceMap, *,
-                select: Collection[str] = (), ignore: Collection[str] = ()) -> list[Finding]:
-    """Every rule's findings for one config, less those silenced by the config's own ``lint.ignore``."""
+def run_rules(config: Config, inference: Inference, source: SourceMap, *,
+              select: Collection[str] = (), ignore: Collection[str] = ()) -> list[Finding]:
+    """The findings of every chosen rule. On a model whose shapes did not work out, a rule that
+    needs the missing shapes is skipped: the shape error already says what is wrong."""
     context = LintContext(config, inference, source)
-    silenced = set(config.lint.ignore)
-    findings, used = [], set()
-    for code in rule_codes():
+    findings = []
+    for code in sorted(REGISTRY):
         rule = REGISTRY[code]
-        if not _chosen(code, select, ignore, rule.enabled_by_default):
+        if not chosen(code, select, ignore, rule.enabled_by_default):
             continue
-        for finding in rule().check(context):
-            if code in silenced:
-                used.add(code)
-            else:
-                findings.append(finding)
-    return findings + _useless_ignores(config, source, used, select, ignore)
+        try:
+            findings.extend(rule().check(context))
+        except (TypeError, AttributeError, IndexError, KeyError):
+            if inference.complete:
+                raise
+    return findings
 
 
-def _useless_ignores(config: Config, source: SourceMap, used: set[str], select, ignore) -> list[Finding]:
+def apply_ignores(findings: list[Finding], config: Config | None, source: SourceMap, *,
+                  select: Collection[str] = (), ignore: Collection[str] = ()) -> list[Finding]:
+    """Drops what the command line or the config's ``lint.ignore`` silences, and reports ignores
+    that silence nothing."""
+    silenced = set(config.lint.ignore) if config else set()
+    kept, used = [], set()
+    for finding in findings:
+        if finding.rule in UNSILENCEABLE:
+            kept.append(finding)
+        elif finding.rule in silenced:
+            used.add(finding.rule)
+        elif chosen(finding.rule, select, ignore):
+            kept.append(finding)
+    return kept + _useless_ignores(config, source, used, select, ignore)
+
+
+def _useless_ignores(config: Config | None, source: SourceMap, used: set[str], select, ignore) -> list[Finding]:
+    if config is None:
+        return []
     findings = []
     for index, code in enumerate(config.lint.ignore):
-        if code in used or not _chosen(code, select, ignore, True):
+        if code in used or not chosen(code, select, ignore, True):
             continue
-        reason = "is no lint rule" if code not in REGISTRY else "silences nothing in this config"
+        known = code in REGISTRY or code in codes.SILENCEABLE
+        reason = "silences nothing in this config" if known else "is no lint rule"
         file, line, column = source.locate(("lint", "ignore", index))
         findings.append(Finding(codes.UNUSED_IGNORE, f"lint.ignore {code} {reason}", path=f"lint.ignore[{index}]",
                                 severity=Severity.WARNING, hint="remove it from lint.ignore", file=file,
