@@ -6,7 +6,7 @@ import keras
 from pydantic import TypeAdapter
 
 from nnconf.config.layers import AnyLayer, Layer
-from nnconf.engine.layers import make_layer
+from nnconf.engine.layers import make_layer, weight_key
 
 _layer_adapter = TypeAdapter(AnyLayer)
 
@@ -19,7 +19,7 @@ def call_keras(layer: keras.layers.Layer, spec: Layer, inputs):
     if spec.CALL_STYLE == "list":
         return layer(list(inputs))
     if spec.CALL_STYLE == "positional":
-        return layer(*inputs)
+        return layer(*inputs) if isinstance(inputs, list) and len(inputs) > 1 else layer(inputs, inputs)
     return layer(inputs)
 
 
@@ -36,7 +36,6 @@ def assert_matches_keras(data: dict, input_shape) -> Layer:
     assert layer.count_params() == spec.param_count(input_shape), "parameter count"
     keras_shapes = sorted(tuple(w.shape) for w in layer.weights)
     assert keras_shapes == sorted(tuple(s) for s in spec.weight_shapes(input_shape).values()), "weight shapes"
-    if not spec.WRAPS_LAYER:
-        names = sorted(w.name for w in layer.weights)
-        assert names == sorted(spec.weight_shapes(input_shape)), "weight names"
+    names = sorted(weight_key(layer, w) for w in layer.weights)
+    assert names == sorted(spec.weight_shapes(input_shape)), "weight names"
     return spec

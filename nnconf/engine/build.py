@@ -11,7 +11,7 @@ from nnconf.analysis.shapes import Inference
 from nnconf.config.base import NamedSpec
 from nnconf.config.metrics import PlainMetric
 from nnconf.config.model import Config, FunctionalModel
-from nnconf.engine.layers import keras_class_name, make_layer
+from nnconf.engine.layers import keras_class_name, make_layer, weight_key
 
 # Keras classes whose names are not the CamelCase of nnconf's (Keras's own) snake_case names.
 _CLASS_NAMES = {
@@ -72,9 +72,11 @@ def _call(layer: keras.layers.Layer, style: str, inputs: list) -> Any:
 def _set_inline_weights(model: keras.Model, config: Config) -> None:
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     for spec, layer in zip(config.model.layers, _in_config_order(layers, config)):
-        for variable in layer.weights:
-            if spec.weights and variable.name in spec.weights:
-                variable.assign(np.asarray(spec.weights[variable.name], dtype=variable.dtype))
+        if not spec.weights:
+            continue
+        variables = {weight_key(layer, variable): variable for variable in layer.weights}
+        for key, values in spec.weights.items():
+            variables[key].assign(np.asarray(values, dtype=variables[key].dtype))
 
 
 def _in_config_order(layers: list, config: Config) -> list:

@@ -64,6 +64,19 @@ def keras_value(field: str, value: Any) -> Any:
     return value
 
 
+def weight_key(layer: keras.layers.Layer, variable) -> str:
+    """The name nnconf gives a Keras weight (as ``weight_shapes`` and inline ``weights`` do): Keras's
+    own name, prefixed where a layer holds several weights of that name."""
+    if isinstance(layer, keras.layers.TimeDistributed):
+        return weight_key(layer.layer, variable)
+    if isinstance(layer, keras.layers.Bidirectional):
+        forward = any(variable is weight for weight in layer.forward_layer.weights)
+        return f"{'forward' if forward else 'backward'}_{variable.name}"
+    if isinstance(layer, keras.layers.MultiHeadAttention):
+        return f"{variable.path.split('/')[-2]}_{variable.name}"
+    return variable.name
+
+
 def make_layer(spec: Layer) -> keras.layers.Layer:
     """The Keras layer for one spec, with the arguments Keras would get from hand-written code."""
     keras_class = getattr(keras.layers, spec.type)

@@ -1,5 +1,284 @@
-"""Rnn layers."""
+"""Recurrent layers (SimpleRNN, LSTM, GRU) and the wrappers that apply a layer along a sequence."""
 
 from __future__ import annotations
 
-LAYERS = ()
+from contextlib import contextmanager
+from typing import ClassVar, Iterator, Literal, Optional, Union
+
+from pydantic import ValidationInfo, field_validator, model_validator
+
+from nnconf.config.base import PositiveInt, Rate
+from nnconf.config.functions import Activation, Constraint, Initializer, Regularizer
+from nnconf.config.layers.base import Layer, Shape, ShapeError, require_known, require_rank
+from nnconf.config.layers.core import KernelArguments
+
+
+class Recurrent(KernelArguments):
+    """What SimpleRNN, LSTM and GRU share: a cell stepped along the time axis of (timesteps, features).
+
+    Args:
+        units: size of the output and of the hidden state.
+        activation: activation of the output (and of the candidate state in LSTM and GRU).
+        recurrent_initializer: initializer of ``recurrent_kernel``.
+        recurrent_regularizer: regularizer of ``recurrent_kernel``.
+        recurrent_constraint: constraint on ``recurrent_kernel``.
+        dropout: fraction of the inputs dropped in training, in [0, 1).
+        recurrent_dropout: fraction of the hidden state dropped in training, in [0, 1).
+        seed: seed of the dropout masks.
+        return_sequences: return the output of every timestep, (timesteps, units), not only the last.
+        return_state: not supported: the final states would be extra outputs, and nnconf wires one
+            output per layer.
+        go_backwards: process the sequence from its end and return the sequence reversed.
+        stateful: not supported: carrying states across batches needs a fixed batch size.
+        unroll: unroll the loop instead of a symbolic loop; faster for short sequences, needs a
+            known number of timesteps.
+    """
+
+    # How many blocks of ``units`` columns the kernels hold: one per gate or candidate.
+    GATES: ClassVar[int] = 1
+
+    units: PositiveInt
+    activation: Activation = "tanh"
+    recurrent_initializer: Initializer = "orthogonal"
+    recurrent_regularizer: Optional[Regularizer] = None
+    recurrent_constraint: Optional[Constraint] = None
+    dropout: Rate = 0.0
+    recurrent_dropout: Rate = 0.0
+    seed: Optional[int] = None
+    return_sequences: bool = False
+    return_state: bool = False
+    go_backwards: bool = False
+    stateful: bool = False
+    unroll: bool = False
+
+    @field_validator("return_state")
+    @classmethod
+    def _one_output(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("return_state: true adds the final states as extra outputs, but nnconf wires one "
+                             "output per layer; use return_sequences to get the outputs of every timestep")
+        return value
+
+    @field_validator("stateful")
+    @classmethod
+    def _stateless(cls, value: bool) -> bool:
+        if value:
+            raise ValueError("stateful: true needs a fixed batch size, which nnconf models do not declare")
+        return value
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        require_rank(input_shape, 2, self.type, " (batch, timesteps, features)")
+        timesteps = input_shape[0]
+        if self.unroll and timesteps is None:
+            raise ShapeError(f"{self.type} cannot unroll a sequence of unknown length (null timesteps)",
+                             field="unroll", hint="give the input a fixed number of timesteps, or set unroll: false")
+        if self.return_sequences:
+            return (timesteps, self.units)
+        return (self.units,)
+
+    def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
+        require_rank(input_shape, 2, self.type, " (batch, timesteps, features)")
+        features = require_known(input_shape[-1], self.type, "feature axis (the last input axis)")
+        width = self.GATES * self.units
+        shapes = {"kernel": (features, width), "recurrent_kernel": (self.units, width)}
+        if self.use_bias:
+            shapes["bias"] = self.bias_shape()
+        return shapes
+
+    def bias_shape(self) -> Shape:
+        return (self.GATES * self.units,)
+
+
+class Gated(Recurrent):
+    """What LSTM and GRU add to a plain recurrent layer: gates.
+
+    Args:
+        recurrent_activation: activation of the gates.
+        use_cudnn: use the fused cuDNN kernel on a GPU: ``auto`` where the arguments allow it.
+    """
+
+    recurrent_activation: Activation = "sigmoid"
+    use_cudnn: Union[Literal["auto"], bool] = "auto"
+
+
+class SimpleRNN(Recurrent):
+    """A fully connected recurrent layer: ``h = activation(x @ kernel + h @ recurrent_kernel + bias)``."""
+
+    type: Literal["SimpleRNN"]
+
+    @field_validator("activity_regularizer")
+    @classmethod
+    def _applied(cls, value: Optional[Regularizer]) -> Optional[Regularizer]:
+        # Keras's SimpleRNN takes the argument but never hands it on, so it would silently do nothing.
+        if value is not None:
+            raise ValueError("Keras's SimpleRNN accepts activity_regularizer but never applies it; "
+                             "put an ActivityRegularization layer after it instead")
+        return value
+
+
+class LSTM(Gated):
+    """Long short-term memory: a recurrent layer with input, forget and output gates and a cell state.
+
+    Args:
+        unit_forget_bias: initialize the forget gate's bias to ones, the rest by ``bias_initializer``.
+    """
+
+    GATES = 4
+
+    type: Literal["LSTM"]
+    unit_forget_bias: bool = True
+
+
+class GRU(Gated):
+    """Gated recurrent unit: a recurrent layer with update and reset gates.
+
+    Args:
+        reset_after: apply the reset gate after the recurrent matrix multiplication (the cuDNN
+            variant), which needs separate input and recurrent biases.
+    """
+
+    GATES = 3
+
+    type: Literal["GRU"]
+    reset_after: bool = True
+
+    def bias_shape(self) -> Shape:
+        if self.reset_after:
+            return (2, self.GATES * self.units)
+        return super().bias_shape()
+
+
+def _check_wrapped(wrapper: str, layer: Layer) -> None:
+    # The wrapper alone is wired and loaded, so these keys on the wrapped layer would be ignored.
+    for key in ("inputs", "weights"):
+        if getattr(layer, key) is not None:
+            raise ValueError(f"the layer inside {wrapper} cannot have {key!r}; give it to the {wrapper} instead")
+
+
+@contextmanager
+def _located_at(key: str) -> Iterator[None]:
+    # A finding about the wrapped layer belongs on the wrapper's field that holds it.
+    try:
+        yield
+    except ShapeError as error:
+        raise ShapeError(error.message, field=key, hint=error.hint) from None
+
+
+class Bidirectional(Layer):
+    """Runs a recurrent layer forwards and a copy of it backwards over the sequence and merges the two.
+
+    The weights are those of each direction, prefixed: ``forward_kernel``, ``backward_kernel``, ...
+
+    Args:
+        layer: the recurrent layer (SimpleRNN, LSTM or GRU) run forwards.
+        merge_mode: how the two outputs combine: ``concat`` (along the last axis), ``sum``, ``mul``
+            or ``ave``. Keras's null (two separate outputs) is not supported: nnconf wires one output
+            per layer.
+        backward_layer: the recurrent layer run backwards; by default a copy of ``layer`` with
+            ``go_backwards`` flipped. It must differ from ``layer`` in ``go_backwards`` and agree in
+            ``units`` and ``return_sequences``.
+    """
+
+    WRAPS_LAYER = True
+
+    type: Literal["Bidirectional"]
+    layer: "AnyLayer"
+    merge_mode: Optional[Literal["sum", "mul", "concat", "ave"]] = "concat"
+    backward_layer: Optional["AnyLayer"] = None
+
+    @field_validator("merge_mode")
+    @classmethod
+    def _merged(cls, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            raise ValueError("merge_mode: null returns the two directions as separate outputs, but nnconf wires "
+                             "one output per layer; use concat, sum, mul or ave")
+        return value
+
+    @field_validator("layer", "backward_layer")
+    @classmethod
+    def _recurrent(cls, layer: Optional[Layer], info: ValidationInfo) -> Optional[Layer]:
+        if layer is not None:
+            if not isinstance(layer, Recurrent):
+                raise ValueError(f"Bidirectional needs a recurrent {info.field_name} (SimpleRNN, LSTM or GRU), "
+                                 f"not {layer.type}")
+            _check_wrapped("Bidirectional", layer)
+        return layer
+
+    @model_validator(mode="after")
+    def _directions_agree(self) -> "Bidirectional":
+        backward = self.backward_layer
+        if backward is not None:
+            if backward.go_backwards == self.layer.go_backwards:
+                raise ValueError("backward_layer must have the opposite go_backwards of layer")
+            if backward.return_sequences != self.layer.return_sequences:
+                raise ValueError("backward_layer and layer must agree in return_sequences")
+            if backward.units != self.layer.units:
+                # Keras infers the merged shape from layer alone, so other units break the layers after it.
+                raise ValueError(f"backward_layer needs the same units as layer, but they have {backward.units} "
+                                 f"and {self.layer.units}")
+        return self
+
+    def _directions(self) -> dict[str, tuple[str, Recurrent]]:
+        """Each direction's layer, with the field it comes from."""
+        backward = ("layer", self.layer) if self.backward_layer is None else ("backward_layer", self.backward_layer)
+        return {"forward": ("layer", self.layer), "backward": backward}
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        # Both directions must take the input; agreeing in units and return_sequences, they give one shape.
+        for key, layer in self._directions().values():
+            with _located_at(key):
+                shape = tuple(layer.output_shape(input_shape))
+        if self.merge_mode == "concat":
+            return shape[:-1] + (2 * shape[-1],)
+        return shape
+
+    def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
+        shapes = {}
+        for direction, (key, layer) in self._directions().items():
+            with _located_at(key):
+                weights = layer.weight_shapes(input_shape)
+            shapes.update({f"{direction}_{name}": shape for name, shape in weights.items()})
+        return shapes
+
+
+class TimeDistributed(Layer):
+    """Applies a layer to every slice along axis 1 (time) of the input, with the same weights.
+
+    Args:
+        layer: the layer applied to each (features...) slice of the (timesteps, features...) input;
+            it takes one input.
+    """
+
+    WRAPS_LAYER = True
+
+    type: Literal["TimeDistributed"]
+    layer: "AnyLayer"
+
+    @field_validator("layer")
+    @classmethod
+    def _one_input(cls, layer: Layer) -> Layer:
+        if layer.CALL_STYLE != "single":
+            raise ValueError(f"TimeDistributed applies a layer that takes one input, and {layer.type} takes several")
+        _check_wrapped("TimeDistributed", layer)
+        return layer
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        self._require_time_axis(input_shape)
+        with _located_at("layer"):
+            return (input_shape[0],) + tuple(self.layer.output_shape(tuple(input_shape[1:])))
+
+    def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
+        self._require_time_axis(input_shape)
+        with _located_at("layer"):
+            return self.layer.weight_shapes(tuple(input_shape[1:]))
+
+    def _require_time_axis(self, input_shape: Shape) -> None:
+        if len(input_shape) < 2:
+            raise ShapeError(
+                f"TimeDistributed expects inputs of rank 3 or more including the batch axis (batch, timesteps, "
+                f"features...), but gets rank {len(input_shape) + 1}",
+                hint="give each sample a time axis first, e.g. with Reshape",
+            )
+
+
+LAYERS = (SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed)

@@ -1,0 +1,851 @@
+"""Importing an existing Keras model as an nnconf config: the reverse of ``engine/build.py``.
+
+Each Keras layer becomes the spec of the same name, its ``get_config()`` read back through the spec's
+own fields (specs use Keras's argument names), with Keras's serialized initializers, regularizers,
+constraints and activations turned back into nnconf's ``name`` or ``{name: ..., arguments}`` specs.
+Building the imported config gives the same architecture: the same layers, arguments, shapes and
+parameter counts. Weights are not imported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+import zipfile
+from functools import cache
+from pathlib import Path
+from typing import Any, Iterator
+
+import keras
+import numpy as np
+from pydantic import ValidationError
+
+from nnconf.config.base import NamedSpec
+from nnconf.config.functions import ACTIVATION_NAMES, INITIALIZERS, Constraint, Regularizer
+from nnconf.config.layers import LAYER_CLASSES, Layer
+from nnconf.config.losses import LOSSES, REGRESSION_LOSSES
+from nnconf.config.metrics import Metric
+from nnconf.config.model import Config
+from nnconf.config.optimizers import OPTIMIZERS, Schedule
+from nnconf.engine.layers import ParametrizedActivation, keras_class_name
+
+# Keras classes whose names are not the CamelCase of nnconf's snake_case names (as in engine/build.py).
+_CLASS_NAMES = {
+    "kl_divergence": "KLDivergence", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW", "auc": "AUC",
+    "top_k_categorical_accuracy": "TopKCategoricalAccuracy",
+    "sparse_top_k_categorical_accuracy": "SparseTopKCategoricalAccuracy",
+}
+# Keras compiles the string "accuracy" to whichever accuracy fits the output; an Accuracy *object* is
+# exact-match accuracy, which no nnconf metric stands for.
+_STRING_ONLY_METRICS = {"accuracy", "acc"}
+# Layers that hand on their input's activation unchanged, looked through to guess the task.
+_PASS_THROUGH = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "Flatten", "Reshape", "Permute"}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+
+class UnsupportedModel(Exception):
+    """A Keras model (or file) that nnconf cannot turn into a config; the message says why, in one line."""
+
+
+class ImportNotice(UserWarning):
+    """Something of the Keras model that the imported config holds only approximately (e.g. a custom loss)."""
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def load_keras_model(path: str | Path) -> keras.Model:
+    """The model saved in a Keras 3 ``.keras`` file, loaded in safe mode (no arbitrary code is run).
+
+    Raises UnsupportedModel, with a one-line message, for a file that is not a readable ``.keras``
+    archive, for a model holding layers nnconf does not support, and for any other load failure.
+    """
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise UnsupportedModel(
+            f"{path.name} is not a .keras file; nnconf imports Keras 3 models saved with model.save('model.keras')"
+        )
+    if not path.is_file():
+        raise UnsupportedModel(f"{path} does not exist or is not a file")
+    _check_archive(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. optimizer variables skipped: no concern of a config
+            model = keras.saving.load_model(path, compile=True, safe_mode=True)
+    except UnsupportedModel:
+        raise
+    except Exception as error:  # Keras raises many kinds; all mean "could not load"
+        raise UnsupportedModel(f"cannot load the model: {_one_line(error)}") from None
+    if not isinstance(model, keras.Model):
+        raise UnsupportedModel(f"the file holds a {type(model).__name__}, not a Keras model")
+    return model
+
+
+def _check_archive(path: Path) -> None:
+    """Reads the archive's config.json (plain JSON, nothing executed) to name unsupported layers early,
+    before Keras would fail on them with a less helpful message (e.g. for a Lambda layer)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            text = archive.read("config.json")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        raise UnsupportedModel(
+            f"{path.name} is not a valid .keras file (not a Keras zip archive with a config.json); "
+            "save the model with model.save('model.keras')"
+        ) from None
+    try:
+        config = json.loads(text)
+    except ValueError:
+        raise UnsupportedModel(f"{path.name} is corrupt: its config.json is not valid JSON") from None
+    if not isinstance(config, dict):
+        raise UnsupportedModel(f"{path.name} is corrupt: its config.json is not a Keras model config")
+    kind = config.get("class_name")
+    if kind not in ("Sequential", "Functional", "Model"):
+        raise UnsupportedModel(
+            f"the file holds a {kind} model; nnconf imports Sequential and functional models made of Keras layers"
+        )
+    for entry in (config.get("config") or {}).get("layers") or []:
+        if not isinstance(entry, dict):
+            continue
+        name = (entry.get("config") or {}).get("name") or entry.get("name") or "?"
+        class_name, module = entry.get("class_name", "?"), str(entry.get("module"))
+        if class_name == "InputLayer" or (class_name in LAYER_CLASSES and module == "keras.layers"):
+            continue
+        if module.startswith("keras.") and not module.startswith("keras.layers"):
+            raise UnsupportedModel(
+                f"the model applies the operation {name!r} ({class_name}, from {module}) directly to tensors; "
+                "nnconf models are made of layers only (use e.g. keras.layers.Add instead of x + y)"
+            )
+        raise UnsupportedModel(_unsupported_layer(name, class_name))
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+# --- the model -----------------------------------------------------------------------------------
+
+
+def config_from_keras(model: keras.Model) -> Config:
+    """The nnconf Config of a Keras Sequential or functional model made of supported layers.
+
+    The architecture is exact: every layer keeps its type, name and arguments, so building the config
+    gives the same layers, output shapes and parameter count. Weights are not imported.
+
+    For a compiled model, the loss, optimizer (learning rate or schedule included), loss weights and
+    metrics are imported where nnconf has a spec for them. What nnconf cannot express is replaced, with
+    an ``ImportNotice`` warning: an unknown loss or optimizer by a placeholder, an unknown metric by
+    nothing. An uncompiled model gets placeholders: ``adam``, and a loss fitting the guessed task
+    (``mse`` for regression, ``binary_crossentropy`` for binary and multilabel,
+    ``sparse_categorical_crossentropy`` for multiclass, ``from_logits`` where the output is linear).
+
+    The ``task`` is a guess, as a Keras model does not state it: from the loss where it tells
+    (cross-entropies, regression losses), otherwise from the output layer: softmax means multiclass,
+    sigmoid means binary with one unit and multilabel with more, anything else regression. Check it.
+    Multi-output models get a task and loss per output.
+
+    Raises UnsupportedModel for a model nnconf cannot express: a layer type nnconf has no spec for
+    (e.g. a Lambda or a custom layer), a shared layer, a nested model, or arguments nnconf refuses.
+    """
+    if not isinstance(model, keras.Model):
+        raise UnsupportedModel(f"expected a Keras model, got {type(model).__name__}")
+    if isinstance(model, keras.Sequential):
+        architecture, outputs = _sequential(model)
+    elif _is_functional(model):
+        architecture, outputs = _functional(model)
+    else:
+        raise UnsupportedModel(
+            f"model {model.name!r} is a subclassed {type(model).__name__}, whose structure is Python code; "
+            "nnconf imports Sequential and functional models"
+        )
+    data: dict[str, Any] = {"name": _model_name(model.name)}
+    data.update(_compiled(model, architecture, outputs))
+    data["model"] = architecture
+    data = {key: value for key, value in data.items() if value is not None}
+    return _validated(data)
+
+
+def _is_functional(model: keras.Model) -> bool:
+    try:
+        from keras.src.models.functional import Functional
+    except ImportError:  # pragma: no cover - a Keras without this module layout
+        return type(model).__name__ == "Functional"
+    return isinstance(model, Functional)
+
+
+def _model_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = re.sub(r"[^A-Za-z0-9_.\-]", "_", str(name))[:128]
+    return name if _MODEL_NAME.match(name) else None
+
+
+class _Names:
+    """Keras names made valid nnconf names (letters, digits, ``_ . -``, not starting with a digit)."""
+
+    def __init__(self) -> None:
+        self.mapping: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        if name not in self.mapping:
+            safe = re.sub(r"[^A-Za-z0-9_.\-]", "_", name)[:120]
+            if not _NAME.match(safe):
+                safe = "_" + safe
+            taken = set(self.mapping.values())
+            candidate, n = safe, 1
+            while candidate in taken:
+                candidate, n = f"{safe}_{n}", n + 1
+            self.mapping[name] = candidate
+        return self.mapping[name]
+
+
+def _sequential(model: keras.Sequential) -> tuple[dict, list[tuple[str, str, dict]]]:
+    try:
+        shape = model.inputs[0].shape[1:]
+    except (AttributeError, IndexError, ValueError, TypeError):
+        raise UnsupportedModel(
+            f"Sequential model {model.name!r} has no input shape; start it with keras.Input(shape=...) "
+            "or build it before importing"
+        ) from None
+    names = _Names()
+    layers = []
+    for layer in model.layers:
+        _require_supported(layer.name, type(layer).__name__, layer)
+        data = _layer_data(type(layer).__name__, layer.get_config(), f"layer {layer.name!r}", layer)
+        data["name"] = names(layer.name)
+        layers.append(_validated_layer(data, layer.name))
+    if not layers:
+        raise UnsupportedModel(f"Sequential model {model.name!r} has no layers")
+    # The output, with the chain of layers leading to it (last first), to guess the task from.
+    return {"input_shape": _shape(shape), "layers": layers}, [("", "", {"chain": list(reversed(layers))})]
+
+
+def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
+    config = model.get_config()
+    operations = {op.name: op for op in getattr(model, "operations", model.layers)}
+    names = _Names()
+    inputs: dict[str, list] = {}
+    layers: list[dict] = []
+    for entry in config["layers"]:
+        class_name, name = entry.get("class_name"), entry.get("name") or entry["config"].get("name")
+        operation = operations.get(name)
+        if class_name == "InputLayer" and isinstance(operation, keras.layers.InputLayer):
+            inputs[names(name)] = _shape(entry["config"]["batch_shape"][1:])
+            continue
+        if entry.get("module") != "keras.layers" and operation is not None and \
+                not isinstance(operation, keras.layers.Layer):
+            raise UnsupportedModel(
+                f"the model applies the operation {name!r} ({class_name}, from {entry.get('module')}) directly to "
+                "tensors; nnconf models are made of layers only (use e.g. keras.layers.Add instead of x + y)"
+            )
+        _require_supported(name, class_name, operation)
+        data = _layer_data(class_name, entry["config"], f"layer {name!r}", operation)
+        data["name"] = names(name)
+        sources = _inbound(entry, name, LAYER_CLASSES[class_name].CALL_STYLE)
+        data["inputs"] = [names(source) for source in sources]
+        if LAYER_CLASSES[class_name].CALL_STYLE == "single":
+            data["inputs"] = data["inputs"][0]
+        layers.append(_validated_layer(data, name))
+    if not layers:
+        raise UnsupportedModel(f"model {model.name!r} has no layers besides its inputs")
+    outputs = []
+    by_name = {layer["name"]: layer for layer in layers}
+    for keras_name, node, tensor in _histories(config["output_layers"]):
+        if (node, tensor) != (0, 0):
+            raise UnsupportedModel(f"output {keras_name!r} is not the single output of its layer's one call, "
+                                   "which nnconf cannot express")
+        name = names(keras_name)
+        if name not in by_name:
+            raise UnsupportedModel(f"output {keras_name!r} is a model input, not a layer; nnconf outputs are layers")
+        if any(name == known for _, known, _ in outputs):
+            raise UnsupportedModel(f"the model returns the output of {keras_name!r} twice")
+        outputs.append((keras_name, name, {"chain": _chain(name, by_name)}))
+    names_out = [name for _, name, _ in outputs]
+    architecture = {"inputs": inputs, "layers": layers, "outputs": names_out[0] if len(names_out) == 1 else names_out}
+    return architecture, outputs
+
+
+def _chain(name: str, by_name: dict[str, dict]) -> list[dict]:
+    """The output layer and the layers before it, as long as each takes a single input."""
+    chain, current = [], by_name.get(name)
+    while current is not None and current not in chain:
+        chain.append(current)
+        source = current.get("inputs")
+        current = by_name.get(source) if isinstance(source, str) else None
+    return chain
+
+
+def _inbound(entry: dict, name: str, call_style: str) -> list[str]:
+    """The names of the layers (or inputs) a layer takes, in call order, from its serialized inbound node."""
+    nodes = entry.get("inbound_nodes") or []
+    if len(nodes) != 1:
+        if not nodes:
+            raise UnsupportedModel(f"layer {name!r} is never called in the model")
+        raise UnsupportedModel(
+            f"layer {name!r} is called {len(nodes)} times (a shared layer); nnconf calls each layer once, "
+            "so shared weights cannot be expressed"
+        )
+    node = nodes[0]
+    if not isinstance(node, dict):
+        raise UnsupportedModel(f"layer {name!r}: its inbound node is in a layout nnconf does not read")
+    args, kwargs = list(node.get("args") or []), dict(node.get("kwargs") or {})
+    head, extra = (args, []) if call_style == "positional" else (args[:1], args[1:])
+    tensors = list(_tensors(head))
+    if any(item is not None for item in extra):
+        raise UnsupportedModel(f"layer {name!r} is called with extra positional arguments, which nnconf "
+                               "cannot express")
+    if call_style == "positional":
+        for key in ("query", "value", "key"):
+            if key in kwargs:
+                tensors += list(_tensors(kwargs.pop(key)))
+    for key, value in kwargs.items():
+        if _has_history(value):
+            raise UnsupportedModel(f"layer {name!r} is called with the tensor argument {key}=..., "
+                                   "which nnconf cannot express")
+        if value is not None:
+            raise UnsupportedModel(f"layer {name!r} is called with {key}={value!r}, which nnconf cannot express")
+    sources = []
+    for source, node_index, tensor_index in tensors:
+        if tensor_index != 0:
+            raise UnsupportedModel(f"layer {name!r} takes output {tensor_index} of {source!r}; nnconf wires one "
+                                   "output per layer")
+        sources.append(source)
+    if not sources:
+        raise UnsupportedModel(f"layer {name!r} takes no tensor from the model")
+    return sources
+
+
+def _tensors(value: Any) -> Iterator[tuple[str, int, int]]:
+    """Every serialized tensor's (layer name, node index, tensor index) in ``value``, in order."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            history = value["config"]["keras_history"]
+            yield history[0], history[1], history[2]
+            return
+        for item in value.values():
+            yield from _tensors(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tensors(item)
+
+
+def _has_history(value: Any) -> bool:
+    return next(_tensors(value), None) is not None
+
+
+def _histories(value: Any) -> Iterator[tuple[str, int, int]]:
+    """The [name, node index, tensor index] triples of ``input_layers``/``output_layers``, in order."""
+    if isinstance(value, (list, tuple)) and len(value) == 3 and isinstance(value[0], str) \
+            and all(isinstance(v, int) for v in value[1:]):
+        yield value[0], value[1], value[2]
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _histories(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _histories(item)
+
+
+def _shape(shape: Any) -> list:
+    return [None if d is None else int(d) for d in shape]
+
+
+# --- layers --------------------------------------------------------------------------------------
+
+
+def _supported_types() -> str:
+    return ", ".join(sorted(LAYER_CLASSES))
+
+
+def _unsupported_layer(name: str, class_name: str, note: str = "") -> str:
+    if class_name == "Lambda":
+        why = "a Lambda layer runs arbitrary Python code, which a config cannot hold"
+    elif class_name in ("Sequential", "Functional", "Model"):
+        why = "a nested model is not supported; import the model it is part of as one flat model"
+    elif note:
+        why = note
+    else:
+        why = "nnconf has no spec for it (a custom layer, or a Keras layer nnconf does not support)"
+    return (f"layer {name!r} is a {class_name}, which nnconf cannot import: {why}. "
+            f"nnconf supports these Keras layer types: {_supported_types()}")
+
+
+def _require_supported(name: str, class_name: str, layer: Any) -> None:
+    if class_name not in LAYER_CLASSES:
+        raise UnsupportedModel(_unsupported_layer(name, class_name))
+    if layer is not None and type(layer) is not getattr(keras.layers, class_name, None):
+        module = type(layer).__module__
+        raise UnsupportedModel(_unsupported_layer(
+            name, class_name, f"it is a custom class from {module}, not keras.layers.{class_name}"))
+
+
+def _field_keys(spec: type[Layer]) -> set[str]:
+    """The keys a layer spec takes (by alias where it has one), without the structural ones."""
+    keys = {field.alias or key for key, field in spec.model_fields.items()}
+    return keys - {"type", "name", "inputs", "weights"}
+
+
+def _layer_data(class_name: str, config: dict, where: str, layer: Any = None) -> dict:
+    """A layer spec (as data) from a Keras layer's class name and ``get_config()``."""
+    spec = LAYER_CLASSES[class_name]
+    fields = _field_keys(spec)
+    data: dict[str, Any] = {"type": class_name}
+    for key, value in config.items():
+        if key in fields:
+            data[key] = _argument(key, value, where, class_name)
+    # Keras does not serialize some layers' activity_regularizer (Dense, Conv); the layer still has it.
+    regularizer = getattr(layer, "activity_regularizer", None) if layer is not None else None
+    if "activity_regularizer" in fields and data.get("activity_regularizer") is None and regularizer is not None:
+        data["activity_regularizer"] = _function(
+            "regularizer", keras.regularizers.serialize(regularizer), where, "activity_regularizer")
+    if spec.WRAPS_LAYER:
+        _tidy_wrapped(data)
+    return data
+
+
+def _argument(key: str, value: Any, where: str, class_name: str) -> Any:
+    if key in ("layer", "backward_layer"):
+        return None if value is None else _nested_layer(value, f"{where} ({key})")
+    if key == "activation" or key.endswith("_activation"):
+        return _activation(value, where, key)
+    kind = key.rsplit("_", 1)[-1]
+    if kind in ("initializer", "regularizer", "constraint") and value is not None:
+        return _function(kind, value, where, key)
+    if isinstance(value, dict) and "class_name" in value and "config" in value:
+        raise UnsupportedModel(f"{where}: argument {key} holds a {value['class_name']} object, which nnconf "
+                               "cannot express")
+    return _plain(value)
+
+
+def _nested_layer(value: Any, where: str) -> dict:
+    if not isinstance(value, dict) or "class_name" not in value:
+        raise UnsupportedModel(f"{where}: the wrapped layer is not a serialized Keras layer")
+    class_name, config = value["class_name"], value.get("config") or {}
+    name = config.get("name", "?")
+    if value.get("module") not in (None, "keras.layers") or class_name not in LAYER_CLASSES:
+        raise UnsupportedModel(_unsupported_layer(name, class_name))
+    data = _layer_data(class_name, config, where)
+    if name != "?":
+        data["name"] = _Names()(name)
+    return data
+
+
+def _tidy_wrapped(data: dict) -> None:
+    """Bidirectional: keep the forward layer's own name, and drop a backward layer that is Keras's copy.
+
+    Keras names the forward copy ``forward_<name>`` and, given no backward layer, makes one named
+    ``backward_<name>`` with ``go_backwards`` flipped; ``get_config`` always writes both.
+    """
+    if data["type"] != "Bidirectional":
+        return
+    forward = data.get("layer")
+    if isinstance(forward, dict) and isinstance(forward.get("name"), str):
+        forward["name"] = forward["name"].removeprefix("forward_") or forward["name"]
+    backward = data.get("backward_layer")
+    if isinstance(forward, dict) and isinstance(backward, dict):
+        same = {k: v for k, v in forward.items() if k not in ("name", "go_backwards")}
+        mirror = {k: v for k, v in backward.items() if k not in ("name", "go_backwards")}
+        if same == mirror and backward.get("go_backwards", False) != forward.get("go_backwards", False):
+            del data["backward_layer"]
+
+
+def _validated_layer(data: dict, keras_name: str) -> dict:
+    """The layer data, checked against its spec here so that a problem names the layer."""
+    try:
+        LAYER_CLASSES[data["type"]].model_validate(data)
+    except ValidationError as error:
+        raise UnsupportedModel(
+            f"layer {keras_name!r} ({data['type']}) has arguments nnconf refuses: {_errors(error)}") from None
+    return data
+
+
+def _errors(error: ValidationError, limit: int = 3) -> str:
+    parts = []
+    for item in error.errors()[:limit]:
+        location = ".".join(str(part) for part in item["loc"] if not str(part).startswith(("function-", "tagged")))
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{location}: {message}" if location else message)
+    more = len(error.errors()) - limit
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _plain(value: Any) -> Any:
+    """A config value as plain YAML-able data: tuples become lists, numpy scalars Python numbers."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# --- functions: activations, initializers, regularizers, constraints ------------------------------
+
+
+def _activation(value: Any, where: str, key: str) -> Any:
+    if value is None:
+        return "linear"
+    if isinstance(value, ParametrizedActivation):
+        value = {"name": value.name, **value.arguments}
+    elif isinstance(value, dict) and "class_name" in value:
+        inner = value.get("config")
+        if value["class_name"] == "ParametrizedActivation" and isinstance(inner, dict):
+            value = dict(inner)
+        elif isinstance(inner, str):  # a serialized function
+            value = inner
+        else:
+            raise UnsupportedModel(f"{where}: {key} is a {value['class_name']} object, which nnconf cannot express; "
+                                   f"nnconf's activations are: {', '.join(ACTIVATION_NAMES)}")
+    elif callable(value):
+        value = getattr(value, "__name__", repr(value))
+    name = value.get("name") if isinstance(value, dict) else value
+    if name not in ACTIVATION_NAMES:
+        raise UnsupportedModel(f"{where}: {key} {name!r} is not an activation nnconf supports; "
+                               f"it supports: {', '.join(ACTIVATION_NAMES)}")
+    if isinstance(value, dict):
+        value = {k: _plain(v) for k, v in value.items() if k == "name" or v is not None}
+        return value if len(value) > 1 else value["name"]
+    return value
+
+
+def _alternatives(annotation: Any) -> list[type[NamedSpec]]:
+    """The spec classes of a ``by_name`` union."""
+    from typing import get_args
+
+    found = []
+    for arg in get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, NamedSpec):
+            found.append(arg)
+        else:
+            found.extend(_alternatives(arg))
+    return list(dict.fromkeys(found))
+
+
+_FAMILIES = {
+    "initializer": ("keras.initializers", lambda: list(INITIALIZERS)),
+    "regularizer": ("keras.regularizers", lambda: _alternatives(Regularizer)),
+    "constraint": ("keras.constraints", lambda: _alternatives(Constraint)),
+    "loss": ("keras.losses", lambda: list(LOSSES)),
+    "metric": ("keras.metrics", lambda: _alternatives(Metric)),
+    "optimizer": ("keras.optimizers", lambda: list(OPTIMIZERS)),
+    "schedule": ("keras.optimizers.schedules", lambda: _alternatives(Schedule)),
+}
+
+
+def _module(kind: str) -> Any:
+    module = keras
+    for part in _FAMILIES[kind][0].split(".")[1:]:
+        module = getattr(module, part)
+    return module
+
+
+@cache
+def _by_class(kind: str) -> dict[Any, tuple[str, type[NamedSpec]]]:
+    """Keras class -> (nnconf name, spec class), for one family, built the way the builder names them."""
+    module, mapping = _module(kind), {}
+    for spec in _FAMILIES[kind][1]():
+        for name in spec.names():
+            if kind == "metric" and name in _STRING_ONLY_METRICS:
+                continue
+            keras_class = getattr(module, _CLASS_NAMES.get(name) or keras_class_name(name), None)
+            if keras_class is not None:
+                mapping.setdefault(keras_class, (spec.names()[0] if kind != "metric" else name, spec))
+    return mapping
+
+
+@cache
+def _by_name(kind: str) -> dict[str, type[NamedSpec]]:
+    return {name: spec for spec in _FAMILIES[kind][1]() for name in spec.names()}
+
+
+def _function(kind: str, value: Any, where: str, key: str) -> Any:
+    """An nnconf spec (``name`` or ``{name, arguments}``) from a serialized Keras object of a family."""
+    spec = _named_spec(kind, value)
+    if spec is None:
+        described = value.get("class_name") if isinstance(value, dict) else value
+        known = ", ".join(sorted(_by_name(kind)))
+        raise UnsupportedModel(f"{where}: {key} is {described!r}, which nnconf has no {kind} for; "
+                               f"it supports: {known}")
+    return spec
+
+
+def _named_spec(kind: str, value: Any) -> Any:
+    """``name`` or ``{name: ..., arguments}`` for a Keras string, function or serialized object; None if
+    nnconf has no spec for it."""
+    if isinstance(value, str):
+        if value in _by_name(kind):
+            return value
+        return _from_keras_getter(kind, value)
+    if callable(value) and not isinstance(value, type):
+        if hasattr(value, "get_config") and not _is_plain_function(value):
+            serialized = keras.saving.serialize_keras_object(value)
+            # Some Keras losses (Huber, CosineSimilarity, ...) leave their arguments out of get_config;
+            # the live object still holds them.
+            hidden = getattr(value, "_fn_kwargs", None)
+            if isinstance(serialized, dict) and isinstance(serialized.get("config"), dict) and isinstance(hidden, dict):
+                serialized["config"] = {**serialized["config"], **hidden}
+            value = serialized
+        else:
+            name = getattr(value, "__name__", None)
+            return name if name in _by_name(kind) else None
+    if not isinstance(value, dict) or "class_name" not in value:
+        return None
+    class_name, config = value["class_name"], value.get("config")
+    if class_name == "function" and isinstance(config, str):
+        return config if config in _by_name(kind) else None
+    found = _by_class(kind).get(getattr(_module(kind), class_name, None))
+    if found is None or value.get("registered_name") not in (None, class_name):
+        return None
+    name, spec = found
+    arguments = {key: _plain(item) for key, item in (config or {}).items()
+                 if key in spec.model_fields and key != "name"}
+    return {"name": name, **arguments} if arguments else name
+
+
+def _is_plain_function(value: Any) -> bool:
+    return type(value).__name__ in ("function", "builtin_function_or_method")
+
+
+def _from_keras_getter(kind: str, name: str) -> Any:
+    """A Keras alias (e.g. a loss string nnconf spells differently), through Keras's own lookup."""
+    getter = getattr(_module(kind), "get", None)
+    if getter is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            resolved = getter(name)
+    except Exception:
+        return None
+    function_name = getattr(resolved, "__name__", None)
+    if function_name in _by_name(kind):
+        return function_name
+    found = _by_class(kind).get(type(resolved))
+    return found[0] if found else None
+
+
+# --- compiling: loss, optimizer, metrics, task ------------------------------------------------------
+
+
+def _compiled(model: keras.Model, architecture: dict, outputs: list[tuple[str, str, dict]]) -> dict:
+    compile_config = None
+    if getattr(model, "compiled", False) or getattr(model, "optimizer", None) is not None:
+        try:
+            compile_config = model.get_compile_config()
+        except Exception:
+            compile_config = None
+    compile_config = compile_config or {}
+    multi = len(outputs) > 1
+    keras_names = [keras_name for keras_name, _, _ in outputs]
+    our_names = {keras_name: name for keras_name, name, _ in outputs}
+
+    # The live loss objects where the model has them: they keep arguments their get_config leaves out.
+    live_loss = getattr(model, "loss", None) if compile_config else None
+    losses = _per_output(live_loss if live_loss is not None else compile_config.get("loss"), keras_names)
+    tasks, loss_specs = {}, {}
+    for keras_name, name, info in outputs:
+        raw = losses.get(keras_name)
+        spec = _named_spec("loss", raw) if raw is not None else None
+        if raw is not None and spec is None:
+            _notice(f"the loss {_describe(raw)}{_of(name)} has no nnconf spec; the config gets a placeholder loss")
+        activation = _output_activation(info["chain"])
+        tasks[name] = _task(spec, activation, _units(info["chain"], architecture))
+        if spec is None:
+            spec = _placeholder_loss(tasks[name], activation)
+        loss_specs[name] = spec
+
+    data: dict[str, Any] = {}
+    if multi:
+        data["task"] = tasks
+        data["loss"] = loss_specs
+        data["loss_weights"] = _loss_weights(compile_config.get("loss_weights"), keras_names, our_names)
+    else:
+        data["task"] = next(iter(tasks.values()))
+        data["loss"] = next(iter(loss_specs.values()))
+    data["optimizer"] = _optimizer(compile_config.get("optimizer"))
+    data["metrics"] = _metrics(compile_config.get("metrics"), keras_names, our_names, multi)
+    return data
+
+
+def _of(name: str) -> str:
+    return f" of output {name!r}" if name else ""
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        config = value.get("config")
+        return repr(config if isinstance(config, str) else value.get("class_name"))
+    return repr(getattr(value, "__name__", value))
+
+
+def _notice(message: str) -> None:
+    warnings.warn(message, ImportNotice, stacklevel=2)
+
+
+def _per_output(value: Any, keras_names: list[str]) -> dict[str, Any]:
+    """One value per output from Keras's compile argument: one for all, a dict by name, or a list."""
+    if value is None:
+        return {}
+    if isinstance(value, dict) and "class_name" not in value:
+        if len(keras_names) == 1 and len(value) == 1:  # a one-output model's loss, keyed by its output
+            return {keras_names[0]: next(iter(value.values()))}
+        return {name: value.get(name) for name in keras_names}
+    if isinstance(value, (list, tuple)):
+        if len(value) == len(keras_names):
+            return dict(zip(keras_names, value))
+        return {}
+    return {name: value for name in keras_names}
+
+
+def _units(chain: list[dict], architecture: dict) -> int | None:
+    for layer in chain:
+        for key in ("units", "filters", "output_dim"):
+            if isinstance(layer.get(key), int):
+                return layer[key]
+        inner = layer.get("layer")
+        if isinstance(inner, dict) and isinstance(inner.get("units"), int):
+            return inner["units"]
+        if layer["type"] not in _PASS_THROUGH and layer["type"] not in ("Activation", "Softmax"):
+            return None
+    return None
+
+
+def _output_activation(chain: list[dict]) -> str:
+    """The activation the output ends in, looking back through layers that keep it (Dropout, ...)."""
+    for layer in chain:
+        kind = layer["type"]
+        if kind == "Softmax":
+            return "softmax"
+        if kind in ("ReLU", "LeakyReLU", "PReLU", "ELU"):
+            return "relu"
+        if "activation" in layer:
+            activation = layer["activation"]
+            return activation["name"] if isinstance(activation, dict) else activation
+        inner = layer.get("layer")
+        if isinstance(inner, dict) and "activation" in inner:
+            activation = inner["activation"]
+            return activation["name"] if isinstance(activation, dict) else activation
+        if kind not in _PASS_THROUGH:
+            return "linear"
+    return "linear"
+
+
+def _task(loss: Any, activation: str, units: int | None) -> str:
+    """A guess at the task: from the loss where it tells, else from the output activation."""
+    name = loss.get("name") if isinstance(loss, dict) else loss
+    spec = _by_name("loss").get(name) if name else None
+    if spec is not None:
+        if spec.TARGET == "binary":
+            return "multilabel" if units and units > 1 else "binary"
+        if spec.TARGET in ("one_hot", "integer"):
+            return "multiclass"
+        if spec in REGRESSION_LOSSES:
+            return "regression"
+    if activation in ("softmax", "log_softmax"):
+        return "multiclass"
+    if activation == "sigmoid":
+        return "multilabel" if units and units > 1 else "binary"
+    return "regression"
+
+
+def _placeholder_loss(task: str, activation: str) -> Any:
+    logits = activation == "linear"
+    if task == "regression":
+        return "mse"
+    name = "sparse_categorical_crossentropy" if task == "multiclass" else "binary_crossentropy"
+    return {"name": name, "from_logits": True} if logits else name
+
+
+def _loss_weights(value: Any, keras_names: list[str], our_names: dict[str, str]) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) if value > 0 else None
+    if isinstance(value, (list, tuple)) and len(value) == len(keras_names):
+        value = dict(zip(keras_names, value))
+    if isinstance(value, dict):
+        return {our_names.get(k, k): float(v) for k, v in value.items() if k in our_names and v is not None}
+    return None
+
+
+def _optimizer(value: Any) -> Any:
+    if value is None:
+        return "adam"
+    if isinstance(value, str):
+        spec = _named_spec("optimizer", value)
+        if spec is None:
+            _notice(f"the optimizer {value!r} has no nnconf spec; the config uses adam")
+            return "adam"
+        return spec
+    if not isinstance(value, dict) or "class_name" not in value:
+        _notice(f"the optimizer {_describe(value)} has no nnconf spec; the config uses adam")
+        return "adam"
+    found = _by_class("optimizer").get(getattr(keras.optimizers, value["class_name"], None))
+    if found is None or value.get("registered_name") not in (None, value["class_name"]):
+        _notice(f"the optimizer {value['class_name']!r} has no nnconf spec; the config uses adam")
+        return "adam"
+    name, spec = found
+    config = dict(value.get("config") or {})
+    rate = config.pop("learning_rate", None)
+    arguments = {key: _plain(item) for key, item in config.items() if key in spec.model_fields and key != "name"}
+    if isinstance(rate, dict):
+        schedule = _named_spec("schedule", rate)
+        if schedule is None:
+            _notice(f"the learning-rate schedule {_describe(rate)} has no nnconf spec; the config uses "
+                    f"{name}'s default learning rate")
+        else:
+            arguments["learning_rate"] = schedule
+    elif rate is not None:
+        arguments["learning_rate"] = _float32(rate)
+    return {"name": name, **arguments}
+
+
+def _float32(value: Any) -> float:
+    """A rate Keras keeps as a float32 variable (0.0010000000474974513), as it was written (0.001)."""
+    return float(str(np.float32(value)))
+
+
+def _metrics(value: Any, keras_names: list[str], our_names: dict[str, str], multi: bool) -> Any:
+    if value is None:
+        return []
+    if isinstance(value, dict) and "class_name" not in value:
+        if not multi:  # a one-output model's metrics, keyed by its output
+            return [spec for item in value.values() if item for spec in _metric_list(item, "")]
+        return {our_names[k]: _metric_list(v, our_names[k]) for k, v in value.items() if k in our_names and v}
+    if isinstance(value, (list, tuple)) and multi and value and all(
+            isinstance(item, (list, tuple)) or item is None for item in value) and len(value) == len(keras_names):
+        return {our_names[k]: _metric_list(v, our_names[k]) for k, v in zip(keras_names, value) if v}
+    return _metric_list(value, "")
+
+
+def _metric_list(value: Any, output: str) -> list:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    result = []
+    for item in items:
+        spec = _named_spec("metric", item)
+        if spec is None:
+            _notice(f"the metric {_describe(item)}{_of(output)} has no nnconf spec; it is left out")
+        else:
+            result.append(spec)
+    return result
+
+
+# --- the whole config --------------------------------------------------------------------------------
+
+
+def _validated(data: dict) -> Config:
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        raise UnsupportedModel(f"the imported config does not validate: {_errors(error)}") from None
+    from nnconf.api import check_config
+    from nnconf.findings import Severity
+
+    errors = [f for f in check_config(config).findings if f.severity is Severity.ERROR]
+    if errors:
+        details = "; ".join(f"{f.message}" + (f" [{f.path}]" if f.path else "") for f in errors[:3])
+        raise UnsupportedModel(f"the imported config does not check out: {details}")
+    return config
