@@ -184,7 +184,8 @@ class OrthogonalRegularizer(NamedSpec):
     mode: Literal["rows", "columns"] = "rows"
 
 
-Regularizer = by_name(L1, L2, L1L2, OrthogonalRegularizer)
+REGULARIZERS = (L1, L2, L1L2, OrthogonalRegularizer)
+Regularizer = by_name(*REGULARIZERS)
 
 
 # --- constraints -------------------------------------------------------------------------------
@@ -213,4 +214,5 @@ class UnitNorm(NamedSpec):
     axis: int = 0
 
 
-Constraint = by_name(MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
+CONSTRAINTS = (MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
+Constraint = by_name(*CONSTRAINTS)

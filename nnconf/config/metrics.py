@@ -52,7 +52,8 @@ class PrecisionRecall(NamedSpec):
     class_id: Optional[Annotated[int, Field(ge=0)]] = None
 
 
-Metric = by_name(PlainMetric, BinaryAccuracy, TopKCategoricalAccuracy, AUC, PrecisionRecall)
+METRICS = (PlainMetric, BinaryAccuracy, TopKCategoricalAccuracy, AUC, PrecisionRecall)
+Metric = by_name(*METRICS)
 THRESHOLDED = {"binary_accuracy", "precision", "recall"}
 ACCURACIES = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
               "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "auc", "precision", "recall"}

@@ -61,8 +61,9 @@ class PiecewiseConstantDecay(NamedSpec):
     values: list[float]
 
 
-Schedule = by_name(ExponentialDecay, InverseTimeDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts,
-                   PiecewiseConstantDecay)
+SCHEDULES = (ExponentialDecay, InverseTimeDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts,
+             PiecewiseConstantDecay)
+Schedule = by_name(*SCHEDULES)
 LearningRate = Union[float, Schedule]
 
 

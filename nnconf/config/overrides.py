@@ -38,13 +38,15 @@ def apply_override(data: dict, source: SourceMap, expression: str) -> None:
     path, value = parse_override(expression)
     container: Any = data
     for depth, part in enumerate(path[:-1]):
-        container = _step(container, part, path[: depth + 1], expression, create=True)
-    _step(container, path[-1], path, expression, create=False)
+        container = _step(container, part, path[: depth + 1], expression, source=source)
+    _step(container, path[-1], path, expression)
     container[path[-1]] = value
     source.overrides[path] = expression
 
 
-def _step(container: Any, part: str | int, path: Path, expression: str, *, create: bool) -> Any:
+def _step(container: Any, part: str | int, path: Path, expression: str, *, source: SourceMap | None = None) -> Any:
+    """One step down ``path``; with ``source``, a missing or shorthand section on the way is made
+    into a mapping, and problems inside what the override made are blamed on the override."""
     where = format_path(path[:-1]) or "the config"
     if isinstance(part, int):
         if not isinstance(container, list):
@@ -55,10 +57,14 @@ def _step(container: Any, part: str | int, path: Path, expression: str, *, creat
         return container[part]
     if not isinstance(container, dict):
         raise OverrideError(expression, f"{where} is not a mapping, so .{part} points nowhere")
-    if create:
+    if source is not None:
         current = container.get(part)
         if current is None:
             container[part] = {}
+            source.overrides[path] = expression
         elif isinstance(current, str):  # the name shorthand (optimizer: adam) grows into a mapping
             container[part] = {"name": current}
+            source.overrides[path] = expression
+            if path in source.values:  # ...whose name still comes from the file
+                source.values[path + ("name",)] = source.values[path]
     return container.get(part)

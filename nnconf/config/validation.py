@@ -11,13 +11,28 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from nnconf import codes
+from nnconf.config.functions import CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from nnconf.config.layers import LAYER_CLASSES
+from nnconf.config.losses import LOSSES
+from nnconf.config.metrics import METRICS
+from nnconf.config.optimizers import OPTIMIZERS, SCHEDULES
 from nnconf.config.loader import LoadedYaml, load_file
 from nnconf.config.model import Config
 from nnconf.config.overrides import OverrideError, apply_override
 from nnconf.config.source import Path, SourceMap, format_path
 from nnconf.config.suggest import did_you_mean, listing
 from nnconf.findings import Finding
+
+def _names(*specs) -> tuple[str, ...]:
+    return tuple(name for spec in specs for name in spec.names())
+
+
+# What a name may be, by the kind of thing it names (for hints where pydantic gives no list).
+_NAMES = {
+    "optimizer": _names(*OPTIMIZERS), "loss": _names(*LOSSES), "initializer": _names(*INITIALIZERS),
+    "regularizer": _names(*REGULARIZERS), "constraint": _names(*CONSTRAINTS), "metric": _names(*METRICS),
+    "learning-rate schedule": _names(*SCHEDULES),
+}
 
 # Tags of nnconf's own structural unions; they appear in pydantic's error locations, not in the data.
 _STRUCTURAL_TAGS = {"sequential", "functional", "single", "per_output"}
@@ -115,6 +130,9 @@ def _best_of_each_union(located: list[_Located]) -> list[_Located]:
         if item.branch is not None:
             by_branch.setdefault(item.branch, []).append(item)
     for items in by_branch.values():
+        # "not a number" from the float branch says nothing once the value clearly meant a schedule
+        meant = [item for item in items if not item.error["type"].endswith("_type")]
+        items = meant or items
         deepest = max(len(item.path) for item in items)
         best = [item for item in items if len(item.path) == deepest]
         if len(best) > 1 and len({item.path for item in best}) == 1:
@@ -138,7 +156,10 @@ def _finding(item: _Located, source: SourceMap, sections: dict[int, type[BaseMod
     error, path = item.error, item.path
     kind = error["type"]
     message, hint = _describe(kind, error, path, item.parent, sections)
-    file, line, column = source.locate(path[:-1] if kind == "missing" else path, key=kind == "extra_forbidden")
+    where = path[:-1] if kind == "missing" else path
+    if kind == "union_tag_invalid" and isinstance(error.get("input"), dict):
+        where = path + (("type",) if "type" in error["input"] else ("name",))
+    file, line, column = source.locate(where, key=kind == "extra_forbidden")
     return Finding(codes.SCHEMA, message, path=format_path(path), hint=hint, file=file, line=line, column=column)
 
 
@@ -169,7 +190,7 @@ def _describe_unknown_name(kind: str, error: dict, path: Path, value: Any) -> tu
         known = list(LAYER_CLASSES)
         tag = value.get("type") if isinstance(value, dict) else None
     else:
-        known = _quoted(error.get("ctx", {}).get("expected_tags", ""))
+        known = _quoted(error.get("ctx", {}).get("expected_tags", "")) or list(_NAMES.get(what, ()))
         tag = error.get("ctx", {}).get("tag")
     if kind == "union_tag_not_found" or tag is None:
         key = "type" if what == "layer type" else "name"
