@@ -9,6 +9,7 @@ from functools import cache
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_serializer, model_validator
 from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue
 from pydantic_core import CoreSchema
+from typing_extensions import TypeAliasType
 
 
 class StrictModel(BaseModel):
@@ -77,12 +78,16 @@ class NamedSpec(StrictModel):
         return {"anyOf": [shorthand, dict(schema)], "title": schema.get("title", cls.__name__)}
 
 
-def by_name(*specs: type[NamedSpec]) -> Any:
-    """A union of named specs picked by their ``name`` (or the string shorthand)."""
+def by_name(alias: str, *specs: type[NamedSpec]) -> Any:
+    """A union of named specs picked by their ``name`` (or the string shorthand).
+
+    It is a named type alias so that pydantic builds its schema once and refers to it everywhere,
+    rather than rebuilding it for each of the hundreds of fields that use it.
+    """
     tagged = []
     for spec in specs:
         tagged.extend(Annotated[spec, Tag(name)] for name in spec.names())
-    return Annotated[Union[tuple(tagged)], Discriminator(_name_of)]
+    return TypeAliasType(alias, Annotated[Union[tuple(tagged)], Discriminator(_name_of)])
 
 
 def _name_of(value: Any) -> Any:

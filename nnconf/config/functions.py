@@ -155,7 +155,7 @@ INITIALIZERS = (
     GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Zeros, Ones, Constant,
     RandomNormal, TruncatedNormal, RandomUniform, Orthogonal, Identity, VarianceScaling,
 )
-Initializer = by_name(*INITIALIZERS)
+Initializer = by_name("Initializer", *INITIALIZERS)
 CONSTANT_INITIALIZERS = {"zeros", "ones", "constant"}
 
 
@@ -185,7 +185,7 @@ class OrthogonalRegularizer(NamedSpec):
 
 
 REGULARIZERS = (L1, L2, L1L2, OrthogonalRegularizer)
-Regularizer = by_name(*REGULARIZERS)
+Regularizer = by_name("Regularizer", *REGULARIZERS)
 
 
 # --- constraints -------------------------------------------------------------------------------
@@ -215,4 +215,4 @@ class UnitNorm(NamedSpec):
 
 
 CONSTRAINTS = (MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
-Constraint = by_name(*CONSTRAINTS)
+Constraint = by_name("Constraint", *CONSTRAINTS)

@@ -26,7 +26,7 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from nnconf import codes
-from nnconf.config.source import Path, SourceMap
+from nnconf.config.source import Path, SourceMap, format_path
 from nnconf.findings import Finding
 
 MAX_FILE_BYTES = 512 * 1024
@@ -66,7 +66,32 @@ class _TooDeep(Exception):
         self.mark = mark
 
 
-class _ComposingLoader(Reader, Scanner, Parser, Composer, _Core12Resolver):
+class _TooMany(Exception):
+    def __init__(self, mark: yaml.Mark):
+        self.mark = mark
+
+
+class _DepthLimit:
+    """Counts nesting and nodes (aliases included) while composing, so a document nested thousands
+    deep or holding a huge number of values is refused as soon as it crosses the limit."""
+
+    _depth = 0
+    _nodes = 0
+
+    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
+        self._depth += 1
+        self._nodes += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            if self._nodes > MAX_VALUES:
+                raise _TooMany(self.peek_event().start_mark)
+            return Composer.compose_node(self, parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _PythonLoader(_DepthLimit, Reader, Scanner, Parser, Composer, _Core12Resolver):
     """Builds the node graph only: nothing is constructed, so nothing can execute."""
 
     def __init__(self, text: str):
@@ -75,17 +100,22 @@ class _ComposingLoader(Reader, Scanner, Parser, Composer, _Core12Resolver):
         Parser.__init__(self)
         Composer.__init__(self)
         _Core12Resolver.__init__(self)
-        self._depth = 0
 
-    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                raise _TooDeep(self.peek_event().start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
 
+if yaml.__with_libyaml__:
+    from yaml.cyaml import CParser
+
+    class _LibyamlLoader(_DepthLimit, CParser, Composer, _Core12Resolver):
+        """libyaml scans and parses (several times faster); composing stays in Python, as above."""
+
+        def __init__(self, text: str):
+            CParser.__init__(self, text)
+            Composer.__init__(self)
+            _Core12Resolver.__init__(self)
+
+    _ComposingLoader = _LibyamlLoader
+else:
+    _ComposingLoader = _PythonLoader
 
 @dataclass
 class LoadedYaml:
@@ -152,14 +182,9 @@ class _Problem(Exception):
 
 
 def _compose_single(text: str) -> Node | None:
+    loader = None
     try:
         loader = _ComposingLoader(text)
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise _Problem(f"the file holds a character YAML does not allow (#x{exc.character:04x}); "
-                       "is it a binary file?", (line, column)) from None
-    try:
         loader.get_event()  # StreamStart
         node = None if loader.check_event(yaml.StreamEndEvent) else loader.compose_document()
         if not loader.check_event(yaml.StreamEndEvent):
@@ -171,6 +196,14 @@ def _compose_single(text: str) -> Node | None:
         return node
     except _TooDeep as exc:
         raise _Problem(f"values are nested more than {MAX_DEPTH} levels deep", _pos(exc.mark)) from None
+    except _TooMany as exc:
+        raise _Problem(f"the document has more than {MAX_VALUES} values; a model config has far fewer",
+                       _pos(exc.mark), hint="large arrays belong in data files, not in the config") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise _Problem(f"the file holds a character YAML does not allow (#x{exc.character:04x}); "
+                       "is it a binary file?", (line, column)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         detail = " ".join(part for part in (exc.context, exc.problem) if part)
@@ -182,7 +215,8 @@ def _compose_single(text: str) -> Node | None:
     except RecursionError:
         raise _Problem(f"values are nested more than {MAX_DEPTH} levels deep") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 class _Converter:
@@ -197,19 +231,19 @@ class _Converter:
         self._budget -= 1
         if self._budget < 0:
             if self._budget == -1:
-                self._report(node, "the document expands to more than "
+                self._report(node, path, "the document expands to more than "
                              f"{MAX_VALUES} values (an alias bomb?)", hint="use fewer or smaller aliases")
             return None
         self.source.values.setdefault(path, _pos(node.start_mark))
         if node.tag not in _ALLOWED_TAGS:
-            self._report(node, f"the tag {node.tag!r} is not allowed: nnconf configs are plain data and never "
+            self._report(node, path, f"the tag {node.tag!r} is not allowed: nnconf configs are plain data and never "
                          "construct objects or run code", hint="remove the tag")
             return None
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
             return [self.convert(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        return self._scalar(node, path)
 
     def _mapping(self, node: MappingNode, path: Path) -> dict:
         result: dict = {}
@@ -217,14 +251,14 @@ class _Converter:
         merged: list[tuple[Node, Node]] = []
         for key_node, value_node in node.value:
             if key_node.tag == _CORE + "merge":
-                merged.extend(self._merge_sources(value_node))
+                merged.extend(self._merge_sources(value_node, path))
                 continue
-            key = self._key(key_node)
+            key = self._key(key_node, path)
             if key is None:
                 continue
             if key in explicit:
                 first_line = self.source.keys[path + (key,)][0]
-                self._report(key_node, f"duplicate key {key!r} (first defined on line {first_line})",
+                self._report(key_node, path + (key,), f"duplicate key {key!r} (first defined on line {first_line})",
                              hint="remove one of them; YAML would silently keep only the last")
                 continue
             explicit.add(key)
@@ -232,30 +266,30 @@ class _Converter:
             self.source.values[path + (key,)] = _pos(value_node.start_mark)
             result[key] = self.convert(value_node, path + (key,))
         for key_node, value_node in merged:  # '<<' fills in only the keys not given explicitly
-            key = self._key(key_node)
+            key = self._key(key_node, path)
             if key is not None and key not in result:
                 self.source.keys[path + (key,)] = _pos(key_node.start_mark)
                 self.source.values[path + (key,)] = _pos(value_node.start_mark)
                 result[key] = self.convert(value_node, path + (key,))
         return result
 
-    def _merge_sources(self, node: Node) -> list[tuple[Node, Node]]:
+    def _merge_sources(self, node: Node, path: Path) -> list[tuple[Node, Node]]:
         sources = node.value if isinstance(node, SequenceNode) else [node]
         pairs = []
         for source in sources:
             if not isinstance(source, MappingNode):
-                self._report(source, "a '<<' merge takes a mapping or a list of mappings")
+                self._report(source, path, "a '<<' merge takes a mapping or a list of mappings")
                 continue
             pairs.extend(source.value)
         return pairs
 
-    def _key(self, node: Node) -> Any:
+    def _key(self, node: Node, path: Path) -> Any:
         if not isinstance(node, ScalarNode):
-            self._report(node, f"a key must be a plain name, found {_kind(node)}")
+            self._report(node, path, f"a key must be a plain name, found {_kind(node)}")
             return None
-        return self._scalar(node)
+        return self._scalar(node, path)
 
-    def _scalar(self, node: ScalarNode) -> Any:
+    def _scalar(self, node: ScalarNode, path: Path) -> Any:
         value, tag = node.value, node.tag[len(_CORE):]
         try:
             if tag == "null":
@@ -267,12 +301,14 @@ class _Converter:
             if tag == "float":
                 return _float(value)
         except ValueError:
-            self._report(node, f"{value!r} is not a valid {tag}")
+            self._report(node, path, f"{value!r} is not a valid {tag}")
             return None
         return value
 
-    def _report(self, node: Node, message: str, hint: str | None = None) -> None:
-        self.findings.append(_finding(message, self.source.file, *_pos(node.start_mark), hint=hint))
+    def _report(self, node: Node, path: Path, message: str, hint: str | None = None) -> None:
+        line, column = _pos(node.start_mark)
+        self.findings.append(Finding(codes.YAML, message, path=format_path(path), hint=hint, file=self.source.file,
+                                     line=line, column=column))
 
 
 def _float(text: str) -> float:

@@ -127,4 +127,4 @@ LOSSES = (
 )
 REGRESSION_LOSSES = (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
                      MeanSquaredLogarithmicError, Huber, LogCosh)
-Loss = by_name(*LOSSES)
+Loss = by_name("Loss", *LOSSES)

@@ -53,7 +53,7 @@ class PrecisionRecall(NamedSpec):
 
 
 METRICS = (PlainMetric, BinaryAccuracy, TopKCategoricalAccuracy, AUC, PrecisionRecall)
-Metric = by_name(*METRICS)
+Metric = by_name("Metric", *METRICS)
 THRESHOLDED = {"binary_accuracy", "precision", "recall"}
 ACCURACIES = {"accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
               "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "auc", "precision", "recall"}

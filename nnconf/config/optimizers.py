@@ -63,7 +63,7 @@ class PiecewiseConstantDecay(NamedSpec):
 
 SCHEDULES = (ExponentialDecay, InverseTimeDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts,
              PiecewiseConstantDecay)
-Schedule = by_name(*SCHEDULES)
+Schedule = by_name("Schedule", *SCHEDULES)
 LearningRate = Union[float, Schedule]
 
 
@@ -158,4 +158,4 @@ class Lion(_Optimizer):
 
 
 OPTIMIZERS = (Adam, AdamW, Adamax, Nadam, SGD, RMSprop, Adagrad, Adadelta, Lion)
-Optimizer = by_name(*OPTIMIZERS)
+Optimizer = by_name("Optimizer", *OPTIMIZERS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from nnconf import codes
@@ -34,8 +35,12 @@ def parse_override(expression: str) -> tuple[Path, Any]:
     return path, loaded.data
 
 
-def apply_override(data: dict, source: SourceMap, expression: str) -> None:
+def apply_override(data: dict, source: SourceMap, expression: str, defaults: Mapping[str, str] = {}) -> None:
+    """Sets the value at the override's path. ``defaults`` names the top-level sections whose default
+    is a name (``optimizer: adam``): an override into a missing one starts from that name."""
     path, value = parse_override(expression)
+    if path[0] in defaults and data.get(path[0]) is None and len(path) > 1:
+        data[path[0]] = defaults[path[0]]
     container: Any = data
     for depth, part in enumerate(path[:-1]):
         container = _step(container, part, path[: depth + 1], expression, source=source)

@@ -34,6 +34,9 @@ _NAMES = {
     "learning-rate schedule": _names(*SCHEDULES),
 }
 
+# Sections whose default is a name (optimizer: adam), for overrides into a section left out.
+_NAMED_DEFAULTS = {key: field.default for key, field in Config.model_fields.items() if isinstance(field.default, str)}
+
 # Tags of nnconf's own structural unions; they appear in pydantic's error locations, not in the data.
 _STRUCTURAL_TAGS = {"sequential", "functional", "single", "per_output"}
 
@@ -57,7 +60,7 @@ def check_loaded(loaded: LoadedYaml, overrides: Sequence[str] = ()) -> Checked:
     for expression in overrides:
         try:
             if data is not None:
-                apply_override(data, loaded.source, expression)
+                apply_override(data, loaded.source, expression, _NAMED_DEFAULTS)
         except OverrideError as exc:
             findings.append(exc.finding)
     if data is None:
