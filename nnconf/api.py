@@ -17,6 +17,8 @@ from nnconf.findings import ConfigError, Finding, has_errors, sort_key
 if TYPE_CHECKING:
     import keras
 
+    from nnconf.analysis.data_facts import DataFacts
+
 
 @dataclass
 class Report:
@@ -70,12 +72,15 @@ def lint_text(text: str, overrides: Sequence[str] = (), *, select: Sequence[str]
     return lint_report(check_text(text, overrides, name), select=select, ignore=ignore)
 
 
-def lint_report(report: Report, *, select: Sequence[str] = (), ignore: Sequence[str] = ()) -> Report:
+def lint_report(report: Report, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
+                data: DataFacts | None = None) -> Report:
+    """``report`` with every lint rule's findings added; with ``data``, the data-aware rules judge it too."""
     from nnconf.analysis.lint import apply_ignores, run_rules
 
     findings = list(report.findings)
     if report.config is not None:
-        findings += run_rules(report.config, report.inference, report.source, select=select, ignore=ignore)
+        findings += run_rules(report.config, report.inference, report.source, select=select, ignore=ignore,
+                              data=data)
     findings = apply_ignores(findings, report.config, report.source, select=select, ignore=ignore)
     return Report(report.file, report.config, report.source, sorted(findings, key=sort_key), report.inference)
 

@@ -7,10 +7,12 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from nnconf.config.base import PositiveFloat, Shape, StrictModel
+from nnconf.config.data import Data
 from nnconf.config.layers import AnyLayer
 from nnconf.config.losses import Loss
 from nnconf.config.metrics import Metric
 from nnconf.config.optimizers import Optimizer
+from nnconf.config.training import Training
 
 Task = Literal["regression", "binary", "multiclass", "multilabel"]
 OutputName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
@@ -127,6 +129,8 @@ class Config(StrictModel):
         loss_weights: in multi-output models, a weight per output (or one for all).
         optimizer: the optimizer.
         metrics: metrics to report, or a list per output.
+        data: where the samples come from, and how they are split, scaled and encoded.
+        training: epochs, batch size, checkpoints, device and the rest of how it is trained.
         lint: per-config lint settings.
     """
 
@@ -138,6 +142,8 @@ class Config(StrictModel):
     loss_weights: Union[PositiveFloat, dict[OutputName, Annotated[float, Field(ge=0)]], None] = None
     optimizer: Optimizer = "adam"
     metrics: Metrics = []
+    data: Optional[Data] = None
+    training: Training = Training()
     lint: LintSettings = LintSettings()
 
     def tasks(self) -> dict[str, str]:

@@ -9,6 +9,7 @@ parameter counts. Weights are not imported.
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import warnings
@@ -17,18 +18,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Iterator
 
-import keras
 import numpy as np
 from pydantic import ValidationError
 
 from nnconf.config.base import NamedSpec
-from nnconf.config.functions import ACTIVATION_NAMES, INITIALIZERS, Constraint, Regularizer
+from nnconf.config.functions import ACTIVATION_NAMES, CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from nnconf.config.layers import LAYER_CLASSES, Layer
 from nnconf.config.losses import LOSSES, REGRESSION_LOSSES
-from nnconf.config.metrics import Metric
+from nnconf.config.metrics import METRICS
 from nnconf.config.model import Config
-from nnconf.config.optimizers import OPTIMIZERS, Schedule
-from nnconf.engine.layers import ParametrizedActivation, keras_class_name
+from nnconf.config.optimizers import OPTIMIZERS, SCHEDULES
+
+# Keras (and TensorFlow) are imported on first use, so that refusing a file that is no model, or that
+# holds layers nnconf does not support, answers at once.
+keras: Any = None
 
 # Keras classes whose names are not the CamelCase of nnconf's snake_case names (as in engine/build.py).
 _CLASS_NAMES = {
@@ -43,6 +46,15 @@ _STRING_ONLY_METRICS = {"accuracy", "acc"}
 _PASS_THROUGH = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "Flatten", "Reshape", "Permute"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+
+def _import_keras() -> None:
+    global keras
+    if keras is None:
+        import keras as module
+
+        import nnconf.engine.layers  # noqa: F401  registers ParametrizedActivation for safe loading
+        keras = module
 
 
 class UnsupportedModel(Exception):
@@ -70,6 +82,7 @@ def load_keras_model(path: str | Path) -> keras.Model:
     if not path.is_file():
         raise UnsupportedModel(f"{path} does not exist or is not a file")
     _check_archive(path)
+    _import_keras()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. optimizer variables skipped: no concern of a config
@@ -105,18 +118,23 @@ def _check_archive(path: Path) -> None:
         raise UnsupportedModel(
             f"the file holds a {kind} model; nnconf imports Sequential and functional models made of Keras layers"
         )
-    for entry in (config.get("config") or {}).get("layers") or []:
+    body = config.get("config")
+    _check_entries(body.get("layers") if isinstance(body, dict) else None)
+
+
+def _check_entries(entries: Any) -> None:
+    """Every serialized layer (wrapped ones included) is a Keras layer type nnconf has a spec for."""
+    for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict):
             continue
-        name = (entry.get("config") or {}).get("name") or entry.get("name") or "?"
+        config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
+        name = config.get("name") or entry.get("name") or "?"
         class_name, module = entry.get("class_name", "?"), str(entry.get("module"))
         if class_name == "InputLayer" or (class_name in LAYER_CLASSES and module == "keras.layers"):
+            _check_entries([config[key] for key in ("layer", "backward_layer") if isinstance(config.get(key), dict)])
             continue
         if module.startswith("keras.") and not module.startswith("keras.layers"):
-            raise UnsupportedModel(
-                f"the model applies the operation {name!r} ({class_name}, from {module}) directly to tensors; "
-                "nnconf models are made of layers only (use e.g. keras.layers.Add instead of x + y)"
-            )
+            raise _raw_operation(name, class_name, module)
         raise UnsupportedModel(_unsupported_layer(name, class_name))
 
 
@@ -149,6 +167,7 @@ def config_from_keras(model: keras.Model) -> Config:
     Raises UnsupportedModel for a model nnconf cannot express: a layer type nnconf has no spec for
     (e.g. a Lambda or a custom layer), a shared layer, a nested model, or arguments nnconf refuses.
     """
+    _import_keras()
     if not isinstance(model, keras.Model):
         raise UnsupportedModel(f"expected a Keras model, got {type(model).__name__}")
     if isinstance(model, keras.Sequential):
@@ -161,7 +180,7 @@ def config_from_keras(model: keras.Model) -> Config:
             "nnconf imports Sequential and functional models"
         )
     data: dict[str, Any] = {"name": _model_name(model.name)}
-    data.update(_compiled(model, architecture, outputs))
+    data.update(_compiled(model, outputs))
     data["model"] = architecture
     data = {key: value for key, value in data.items() if value is not None}
     return _validated(data)
@@ -223,8 +242,17 @@ def _sequential(model: keras.Sequential) -> tuple[dict, list[tuple[str, str, dic
 
 
 def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
-    config = model.get_config()
     operations = {op.name: op for op in getattr(model, "operations", model.layers)}
+    for name, operation in operations.items():  # before get_config, which a custom layer may break
+        if isinstance(operation, keras.layers.InputLayer):
+            continue
+        if not isinstance(operation, keras.layers.Layer):
+            raise _raw_operation(name, type(operation).__name__, type(operation).__module__)
+        _require_supported(name, type(operation).__name__, operation)
+    try:
+        config = model.get_config()
+    except Exception as error:
+        raise UnsupportedModel(f"cannot read the structure of model {model.name!r}: {_one_line(error)}") from None
     names = _Names()
     inputs: dict[str, list] = {}
     layers: list[dict] = []
@@ -234,16 +262,12 @@ def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
         if class_name == "InputLayer" and isinstance(operation, keras.layers.InputLayer):
             inputs[names(name)] = _shape(entry["config"]["batch_shape"][1:])
             continue
-        if entry.get("module") != "keras.layers" and operation is not None and \
-                not isinstance(operation, keras.layers.Layer):
-            raise UnsupportedModel(
-                f"the model applies the operation {name!r} ({class_name}, from {entry.get('module')}) directly to "
-                "tensors; nnconf models are made of layers only (use e.g. keras.layers.Add instead of x + y)"
-            )
+        if entry.get("module") != "keras.layers":
+            raise _raw_operation(name, class_name, entry.get("module"))
         _require_supported(name, class_name, operation)
         data = _layer_data(class_name, entry["config"], f"layer {name!r}", operation)
         data["name"] = names(name)
-        sources = _inbound(entry, name, LAYER_CLASSES[class_name].CALL_STYLE)
+        sources = _inbound(entry, name, LAYER_CLASSES[class_name].CALL_STYLE, operation)
         data["inputs"] = [names(source) for source in sources]
         if LAYER_CLASSES[class_name].CALL_STYLE == "single":
             data["inputs"] = data["inputs"][0]
@@ -267,6 +291,13 @@ def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
     return architecture, outputs
 
 
+def _raw_operation(name: str, class_name: str, module: Any) -> UnsupportedModel:
+    return UnsupportedModel(
+        f"the model applies the operation {name!r} ({class_name}, from {module}) directly to tensors; nnconf "
+        "models are made of layers only (use e.g. keras.layers.Add instead of keras.ops.add or x + y)"
+    )
+
+
 def _chain(name: str, by_name: dict[str, dict]) -> list[dict]:
     """The output layer and the layers before it, as long as each takes a single input."""
     chain, current = [], by_name.get(name)
@@ -277,7 +308,16 @@ def _chain(name: str, by_name: dict[str, dict]) -> list[dict]:
     return chain
 
 
-def _inbound(entry: dict, name: str, call_style: str) -> list[str]:
+def _call_defaults(layer: Any) -> dict[str, Any]:
+    """The default values of a layer's ``call`` keyword arguments (Keras records some as passed)."""
+    try:
+        parameters = inspect.signature(layer.call).parameters.values()
+    except (AttributeError, TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
+
+
+def _inbound(entry: dict, name: str, call_style: str, layer: Any = None) -> list[str]:
     """The names of the layers (or inputs) a layer takes, in call order, from its serialized inbound node."""
     nodes = entry.get("inbound_nodes") or []
     if len(nodes) != 1:
@@ -300,12 +340,14 @@ def _inbound(entry: dict, name: str, call_style: str) -> list[str]:
         for key in ("query", "value", "key"):
             if key in kwargs:
                 tensors += list(_tensors(kwargs.pop(key)))
+    defaults = _call_defaults(layer)
     for key, value in kwargs.items():
         if _has_history(value):
             raise UnsupportedModel(f"layer {name!r} is called with the tensor argument {key}=..., "
                                    "which nnconf cannot express")
-        if value is not None:
-            raise UnsupportedModel(f"layer {name!r} is called with {key}={value!r}, which nnconf cannot express")
+        if value is None or (key in defaults and _plain(value) == _plain(defaults[key])):
+            continue
+        raise UnsupportedModel(f"layer {name!r} is called with {key}={value!r}, which nnconf cannot express")
     sources = []
     for source, node_index, tensor_index in tensors:
         if tensor_index != 0:
@@ -394,7 +436,7 @@ def _layer_data(class_name: str, config: dict, where: str, layer: Any = None) ->
     data: dict[str, Any] = {"type": class_name}
     for key, value in config.items():
         if key in fields:
-            data[key] = _argument(key, value, where, class_name)
+            data[key] = _argument(key, value, where, _wrapped_object(layer, key))
     # Keras does not serialize some layers' activity_regularizer (Dense, Conv); the layer still has it.
     regularizer = getattr(layer, "activity_regularizer", None) if layer is not None else None
     if "activity_regularizer" in fields and data.get("activity_regularizer") is None and regularizer is not None:
@@ -405,9 +447,16 @@ def _layer_data(class_name: str, config: dict, where: str, layer: Any = None) ->
     return data
 
 
-def _argument(key: str, value: Any, where: str, class_name: str) -> Any:
+def _wrapped_object(layer: Any, key: str) -> Any:
+    """The live layer a wrapper holds under ``key`` (Bidirectional keeps its own forward copy)."""
+    if layer is None or key not in ("layer", "backward_layer"):
+        return None
+    return getattr(layer, "forward_layer" if key == "layer" and hasattr(layer, "forward_layer") else key, None)
+
+
+def _argument(key: str, value: Any, where: str, wrapped: Any = None) -> Any:
     if key in ("layer", "backward_layer"):
-        return None if value is None else _nested_layer(value, f"{where} ({key})")
+        return None if value is None else _nested_layer(value, f"{where} ({key})", wrapped)
     if key == "activation" or key.endswith("_activation"):
         return _activation(value, where, key)
     kind = key.rsplit("_", 1)[-1]
@@ -419,14 +468,15 @@ def _argument(key: str, value: Any, where: str, class_name: str) -> Any:
     return _plain(value)
 
 
-def _nested_layer(value: Any, where: str) -> dict:
+def _nested_layer(value: Any, where: str, layer: Any = None) -> dict:
     if not isinstance(value, dict) or "class_name" not in value:
         raise UnsupportedModel(f"{where}: the wrapped layer is not a serialized Keras layer")
     class_name, config = value["class_name"], value.get("config") or {}
     name = config.get("name", "?")
     if value.get("module") not in (None, "keras.layers") or class_name not in LAYER_CLASSES:
         raise UnsupportedModel(_unsupported_layer(name, class_name))
-    data = _layer_data(class_name, config, where)
+    _require_supported(name, class_name, layer)
+    data = _layer_data(class_name, config, where, layer)
     if name != "?":
         data["name"] = _Names()(name)
     return data
@@ -466,7 +516,7 @@ def _errors(error: ValidationError, limit: int = 3) -> str:
     for item in error.errors()[:limit]:
         location = ".".join(str(part) for part in item["loc"] if not str(part).startswith(("function-", "tagged")))
         message = item["msg"].removeprefix("Value error, ")
-        parts.append(f"{location}: {message}" if location else message)
+        parts.append(f"{location}: {message}" if location and not message.startswith(location) else message)
     more = len(error.errors()) - limit
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
@@ -486,6 +536,8 @@ def _plain(value: Any) -> Any:
 
 
 def _activation(value: Any, where: str, key: str) -> Any:
+    from nnconf.engine.layers import ParametrizedActivation
+
     if value is None:
         return "linear"
     if isinstance(value, ParametrizedActivation):
@@ -511,27 +563,14 @@ def _activation(value: Any, where: str, key: str) -> Any:
     return value
 
 
-def _alternatives(annotation: Any) -> list[type[NamedSpec]]:
-    """The spec classes of a ``by_name`` union."""
-    from typing import get_args
-
-    found = []
-    for arg in get_args(annotation):
-        if isinstance(arg, type) and issubclass(arg, NamedSpec):
-            found.append(arg)
-        else:
-            found.extend(_alternatives(arg))
-    return list(dict.fromkeys(found))
-
-
 _FAMILIES = {
-    "initializer": ("keras.initializers", lambda: list(INITIALIZERS)),
-    "regularizer": ("keras.regularizers", lambda: _alternatives(Regularizer)),
-    "constraint": ("keras.constraints", lambda: _alternatives(Constraint)),
-    "loss": ("keras.losses", lambda: list(LOSSES)),
-    "metric": ("keras.metrics", lambda: _alternatives(Metric)),
-    "optimizer": ("keras.optimizers", lambda: list(OPTIMIZERS)),
-    "schedule": ("keras.optimizers.schedules", lambda: _alternatives(Schedule)),
+    "initializer": ("keras.initializers", INITIALIZERS),
+    "regularizer": ("keras.regularizers", REGULARIZERS),
+    "constraint": ("keras.constraints", CONSTRAINTS),
+    "loss": ("keras.losses", LOSSES),
+    "metric": ("keras.metrics", METRICS),
+    "optimizer": ("keras.optimizers", OPTIMIZERS),
+    "schedule": ("keras.optimizers.schedules", SCHEDULES),
 }
 
 
@@ -545,12 +584,16 @@ def _module(kind: str) -> Any:
 @cache
 def _by_class(kind: str) -> dict[Any, tuple[str, type[NamedSpec]]]:
     """Keras class -> (nnconf name, spec class), for one family, built the way the builder names them."""
+    from nnconf.engine import build
+    from nnconf.engine.layers import keras_class_name
+
+    irregular = {**_CLASS_NAMES, **getattr(build, "_CLASS_NAMES", {})}  # kept in step with the builder
     module, mapping = _module(kind), {}
-    for spec in _FAMILIES[kind][1]():
+    for spec in _FAMILIES[kind][1]:
         for name in spec.names():
             if kind == "metric" and name in _STRING_ONLY_METRICS:
                 continue
-            keras_class = getattr(module, _CLASS_NAMES.get(name) or keras_class_name(name), None)
+            keras_class = getattr(module, irregular.get(name) or keras_class_name(name), None)
             if keras_class is not None:
                 mapping.setdefault(keras_class, (spec.names()[0] if kind != "metric" else name, spec))
     return mapping
@@ -558,7 +601,7 @@ def _by_class(kind: str) -> dict[Any, tuple[str, type[NamedSpec]]]:
 
 @cache
 def _by_name(kind: str) -> dict[str, type[NamedSpec]]:
-    return {name: spec for spec in _FAMILIES[kind][1]() for name in spec.names()}
+    return {name: spec for spec in _FAMILIES[kind][1] for name in spec.names()}
 
 
 def _function(kind: str, value: Any, where: str, key: str) -> Any:
@@ -602,6 +645,8 @@ def _named_spec(kind: str, value: Any) -> Any:
     name, spec = found
     arguments = {key: _plain(item) for key, item in (config or {}).items()
                  if key in spec.model_fields and key != "name"}
+    if kind == "regularizer":  # Keras keeps these factors as float32 tensors: 1e-05 reads 9.999999747e-06
+        arguments = {key: _shortest_float32(item) for key, item in arguments.items()}
     return {"name": name, **arguments} if arguments else name
 
 
@@ -630,21 +675,37 @@ def _from_keras_getter(kind: str, name: str) -> Any:
 # --- compiling: loss, optimizer, metrics, task ------------------------------------------------------
 
 
-def _compiled(model: keras.Model, architecture: dict, outputs: list[tuple[str, str, dict]]) -> dict:
-    compile_config = None
-    if getattr(model, "compiled", False) or getattr(model, "optimizer", None) is not None:
+def _compile_arguments(model: keras.Model) -> dict:
+    """What the model was compiled with: live objects where Keras keeps them, else their serialized form.
+
+    Live objects matter: some Keras losses (Huber, CosineSimilarity, ...) leave their arguments out of
+    ``get_config``, and a model compiled with something unserializable has no compile config at all.
+    """
+    if not getattr(model, "compiled", False):
+        return {}
+    arguments: dict[str, Any] = {}
+    raw = getattr(getattr(model, "_compile_config", None), "config", None)
+    if isinstance(raw, dict):
+        arguments.update(raw)
+    else:
         try:
-            compile_config = model.get_compile_config()
-        except Exception:
-            compile_config = None
-    compile_config = compile_config or {}
+            arguments.update(model.get_compile_config() or {})
+        except Exception:  # something in it does not serialize; the live attributes below still tell
+            pass
+    if getattr(model, "loss", None) is not None:
+        arguments["loss"] = model.loss
+    if getattr(model, "optimizer", None) is not None:
+        arguments["optimizer"] = model.optimizer
+    return arguments
+
+
+def _compiled(model: keras.Model, outputs: list[tuple[str, str, dict]]) -> dict:
+    compile_config = _compile_arguments(model)
     multi = len(outputs) > 1
     keras_names = [keras_name for keras_name, _, _ in outputs]
     our_names = {keras_name: name for keras_name, name, _ in outputs}
 
-    # The live loss objects where the model has them: they keep arguments their get_config leaves out.
-    live_loss = getattr(model, "loss", None) if compile_config else None
-    losses = _per_output(live_loss if live_loss is not None else compile_config.get("loss"), keras_names)
+    losses = _per_output(compile_config.get("loss"), keras_names)
     tasks, loss_specs = {}, {}
     for keras_name, name, info in outputs:
         raw = losses.get(keras_name)
@@ -652,7 +713,7 @@ def _compiled(model: keras.Model, architecture: dict, outputs: list[tuple[str, s
         if raw is not None and spec is None:
             _notice(f"the loss {_describe(raw)}{_of(name)} has no nnconf spec; the config gets a placeholder loss")
         activation = _output_activation(info["chain"])
-        tasks[name] = _task(spec, activation, _units(info["chain"], architecture))
+        tasks[name] = _task(spec, activation, _units(info["chain"]))
         if spec is None:
             spec = _placeholder_loss(tasks[name], activation)
         loss_specs[name] = spec
@@ -678,7 +739,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, dict):
         config = value.get("config")
         return repr(config if isinstance(config, str) else value.get("class_name"))
-    return repr(getattr(value, "__name__", value))
+    if isinstance(value, str):
+        return repr(value)
+    return repr(getattr(value, "__name__", None) or type(value).__name__)
 
 
 def _notice(message: str) -> None:
@@ -700,7 +763,7 @@ def _per_output(value: Any, keras_names: list[str]) -> dict[str, Any]:
     return {name: value for name in keras_names}
 
 
-def _units(chain: list[dict], architecture: dict) -> int | None:
+def _units(chain: list[dict]) -> int | None:
     for layer in chain:
         for key in ("units", "filters", "output_dim"):
             if isinstance(layer.get(key), int):
@@ -774,6 +837,12 @@ def _loss_weights(value: Any, keras_names: list[str], our_names: dict[str, str])
 def _optimizer(value: Any) -> Any:
     if value is None:
         return "adam"
+    if hasattr(value, "get_config") and not isinstance(value, (str, dict)):
+        try:
+            value = keras.saving.serialize_keras_object(value)
+        except Exception:
+            _notice(f"the optimizer {type(value).__name__} cannot be read; the config uses adam")
+            return "adam"
     if isinstance(value, str):
         spec = _named_spec("optimizer", value)
         if spec is None:
@@ -801,6 +870,13 @@ def _optimizer(value: Any) -> Any:
     elif rate is not None:
         arguments["learning_rate"] = _float32(rate)
     return {"name": name, **arguments}
+
+
+def _shortest_float32(value: Any) -> Any:
+    """A float that is exactly a float32 as the shortest decimal of that float32; others unchanged."""
+    if isinstance(value, float) and np.isfinite(value) and float(np.float32(value)) == value:
+        return _float32(value)
+    return value
 
 
 def _float32(value: Any) -> float:

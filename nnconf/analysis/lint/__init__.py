@@ -6,7 +6,8 @@ from collections.abc import Collection
 
 from nnconf import codes
 # Importing a rule module registers its rules.
-from nnconf.analysis.lint import architecture, initialization, optimizer, outputs  # noqa: F401
+from nnconf.analysis.lint import architecture, data, initialization, optimizer, outputs  # noqa: F401
+from nnconf.analysis.data_facts import DataFacts
 from nnconf.analysis.lint.context import LintContext
 from nnconf.analysis.lint.rule import REGISTRY, Rule
 from nnconf.analysis.shapes import Inference
@@ -29,11 +30,11 @@ def chosen(code: str, select: Collection[str], ignore: Collection[str], default:
     return default
 
 
-def run_rules(config: Config, inference: Inference, source: SourceMap, *,
-              select: Collection[str] = (), ignore: Collection[str] = ()) -> list[Finding]:
+def run_rules(config: Config, inference: Inference, source: SourceMap, *, select: Collection[str] = (),
+              ignore: Collection[str] = (), data: DataFacts | None = None) -> list[Finding]:
     """The findings of every chosen rule. On a model whose shapes did not work out, a rule that
     needs the missing shapes is skipped: the shape error already says what is wrong."""
-    context = LintContext(config, inference, source)
+    context = LintContext(config, inference, source, data)
     findings = []
     for code in sorted(REGISTRY):
         rule = REGISTRY[code]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from nnconf.analysis.data_facts import DataFacts
 from nnconf.analysis.shapes import Inference, LayerShape
 from nnconf.config.layers import Layer
 from nnconf.config.model import Config, FunctionalModel
@@ -55,8 +56,13 @@ class Output:
 
 
 class LintContext:
-    def __init__(self, config: Config, inference: Inference, source: SourceMap):
-        self.config, self.inference, self.source = config, inference, source
+    """Args:
+        config, inference, source: the validated config, its shapes, and where its values came from.
+        data: facts about the training data, once it is loaded (None before: data rules then pass).
+    """
+
+    def __init__(self, config: Config, inference: Inference, source: SourceMap, data: DataFacts | None = None):
+        self.config, self.inference, self.source, self.data = config, inference, source, data
         self.layers = inference.layers
         self.functional = isinstance(config.model, FunctionalModel)
         self._by_name = {layer.name: layer for layer in self.layers}

@@ -1,0 +1,72 @@
+"""Facts about the training data that lint rules can judge: shapes, ranges, labels and classes.
+
+The Keras side loads the data; this module condenses it into plain numbers (with NumPy, never
+TensorFlow), so data-aware rules stay as simple and TensorFlow-free as the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+LabelKind = Literal["integer", "one_hot", "binary", "multilabel", "real"]
+
+
+@dataclass(frozen=True)
+class InputFacts:
+    sample_shape: tuple[int, ...]
+    minimum: float
+    maximum: float
+    integer: bool  # integer dtype (token ids, raw pixels)
+
+
+@dataclass(frozen=True)
+class LabelFacts:
+    kind: LabelKind
+    sample_shape: tuple[int, ...]
+    classes: int | None  # integer labels: largest + 1; one-hot and multilabel: width; binary: 2
+    class_counts: tuple[int, ...] | None  # samples per class, for class labels
+    minimum: float
+    maximum: float
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """What the training split looks like, per model input and output (``''`` for a sequential model's)."""
+
+    samples: int
+    inputs: dict[str, InputFacts]
+    labels: dict[str, LabelFacts]
+
+
+def describe_inputs(x: np.ndarray) -> InputFacts:
+    finite = x[np.isfinite(x)] if np.issubdtype(x.dtype, np.floating) else x
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    return InputFacts(tuple(x.shape[1:]), low, high, bool(np.issubdtype(x.dtype, np.integer)))
+
+
+def describe_labels(y: np.ndarray) -> LabelFacts:
+    low, high = (float(y.min()), float(y.max())) if y.size else (0.0, 0.0)
+    shape = tuple(y.shape[1:])
+    whole = bool(np.all(np.equal(np.mod(y, 1), 0))) if y.size else True
+    zero_one = whole and low >= 0 and high <= 1
+    if shape in ((), (1,)) and whole and low >= 0:
+        flat = y.reshape(-1).astype(np.int64)
+        counts = tuple(int(c) for c in np.bincount(flat))
+        kind: LabelKind = "binary" if high <= 1 else "integer"
+        return LabelFacts(kind, shape, len(counts) if kind == "integer" else 2, counts, low, high)
+    if len(shape) == 1 and zero_one:
+        rows = y.sum(axis=1)
+        if np.all(rows == 1):
+            counts = tuple(int(c) for c in y.sum(axis=0))
+            return LabelFacts("one_hot", shape, shape[0], counts, low, high)
+        return LabelFacts("multilabel", shape, shape[0], None, low, high)
+    return LabelFacts("real", shape, None, None, low, high)
+
+
+def describe(x: dict[str, np.ndarray], y: dict[str, np.ndarray]) -> DataFacts:
+    samples = len(next(iter(x.values()))) if x else 0
+    return DataFacts(samples, {k: describe_inputs(v) for k, v in x.items()},
+                     {k: describe_labels(v) for k, v in y.items()})

@@ -1,0 +1,105 @@
+"""The ``data:`` section: where the samples come from and how they are split, scaled and encoded."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import Field, model_validator
+
+from nnconf.config.base import PositiveFloat, PositiveInt, StrictModel
+
+Fraction = Annotated[float, Field(ge=0, lt=1)]
+
+KERAS_DATASETS = ("keras.mnist", "keras.fashion_mnist", "keras.cifar10", "keras.cifar100", "keras.boston_housing",
+                  "keras.imdb", "keras.reuters")
+SKLEARN_DATASETS = ("sklearn.digits", "sklearn.iris", "sklearn.wine", "sklearn.breast_cancer", "sklearn.diabetes")
+
+
+class _Data(StrictModel):
+    """What every data source shares: splitting, scaling, reshaping and label encoding.
+
+    Args:
+        validation_split: fraction of the training samples held out to validate each epoch.
+        test_split: fraction held out for the final test, for sources without a test split of their own.
+        shuffle: shuffle the samples (with the config's seed) before splitting.
+        scale: divide the inputs by this (``255`` for 8-bit images).
+        standardize: shift and scale each feature to zero mean and unit variance, with statistics of
+            the training split only (so nothing leaks from validation or test data).
+        reshape: reshape each sample to the model's input shape (e.g. 784 pixels to [28, 28, 1]).
+        labels: how labels are encoded: ``auto`` matches the loss (integers for sparse losses,
+            one-hot for categorical ones); ``integer`` or ``one_hot`` forces it.
+        max_samples: use at most this many training samples (for quick trials).
+    """
+
+    validation_split: Fraction = 0.1
+    test_split: Fraction = 0.2
+    shuffle: bool = True
+    scale: Optional[PositiveFloat] = None
+    standardize: bool = False
+    reshape: bool = False
+    labels: Literal["auto", "integer", "one_hot"] = "auto"
+    max_samples: Optional[PositiveInt] = None
+
+
+class KerasData(_Data):
+    """One of Keras's downloadable datasets.
+
+    Args:
+        source: the dataset, e.g. ``keras.mnist``.
+        path: a local copy of the file Keras downloads (e.g. ``mnist.npz``), for machines without a
+            network; when unset, Keras's own cache is used and, failing that, the download.
+    """
+
+    source: Literal[KERAS_DATASETS]  # type: ignore[valid-type]
+    path: Optional[str] = None
+
+
+class SklearnData(_Data):
+    """A dataset bundled with scikit-learn; needs no network.
+
+    Args:
+        source: the dataset, e.g. ``sklearn.digits``.
+    """
+
+    source: Literal[SKLEARN_DATASETS]  # type: ignore[valid-type]
+
+
+class NpzData(_Data):
+    """Arrays in a NumPy ``.npz`` file: ``x`` and ``y``, or ``x_train``, ``y_train``, ``x_test``, ``y_test``.
+
+    Args:
+        source: ``npz``.
+        path: the file, relative to the config's folder or absolute.
+    """
+
+    source: Literal["npz"]
+    path: str
+
+
+class CsvData(_Data):
+    """A table in a CSV file with a header row: one label column, the rest (or ``features``) inputs.
+
+    Args:
+        source: ``csv``.
+        path: the file, relative to the config's folder or absolute.
+        label: the label column(s); several for multilabel tasks.
+        features: the input columns; by default every column but the labels.
+        delimiter: the field separator.
+    """
+
+    source: Literal["csv"]
+    path: str
+    label: Union[str, Annotated[list[str], Field(min_length=1)]]
+    features: Optional[Annotated[list[str], Field(min_length=1)]] = None
+    delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
+
+    @model_validator(mode="after")
+    def _label_is_no_feature(self) -> "CsvData":
+        labels = [self.label] if isinstance(self.label, str) else self.label
+        both = sorted(set(labels) & set(self.features or []))
+        if both:
+            raise ValueError(f"column {both[0]!r} is both a label and a feature")
+        return self
+
+
+Data = Annotated[Union[KerasData, SklearnData, NpzData, CsvData], Field(discriminator="source")]

@@ -1,0 +1,95 @@
+"""The ``training:`` section: how long, on what, and what is kept of the run."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import Field
+
+from nnconf.config.base import NonNegativeFloat, PositiveInt, StrictModel
+
+
+class EarlyStopping(StrictModel):
+    """Stop when the monitored metric stops improving.
+
+    Args:
+        monitor: the metric to watch, e.g. ``val_loss`` or ``val_accuracy``.
+        patience: epochs without improvement before stopping.
+        min_delta: the smallest change that counts as improvement.
+        restore_best_weights: end with the best epoch's weights rather than the last.
+    """
+
+    monitor: str = "val_loss"
+    patience: PositiveInt = 5
+    min_delta: NonNegativeFloat = 0.0
+    restore_best_weights: bool = True
+
+
+class Checkpoints(StrictModel):
+    """What is saved during training.
+
+    Args:
+        best: keep the model of the best epoch (by ``monitor``) as ``checkpoints/best.keras``.
+        last: keep the latest epoch (model and optimizer state) as ``checkpoints/last.keras``;
+            resuming starts from it.
+        monitor: the metric that decides the best epoch.
+    """
+
+    best: bool = True
+    last: bool = True
+    monitor: str = "val_loss"
+
+
+class Distribution(StrictModel):
+    """How training is spread over devices and machines, through ``tf.distribute``.
+
+    Args:
+        strategy: ``default`` (one device), ``one_device``, ``mirrored`` (several devices of one
+            machine) or ``multi_worker`` (several machines, from ``TF_CONFIG``).
+        devices: for ``one_device`` and ``mirrored``: the devices, e.g. ``[/gpu:0, /gpu:1]``;
+            by default every visible GPU (or the CPU).
+        communication: how replicas exchange gradients: ``auto``, ``ring`` or ``nccl``.
+        scale_learning_rate: multiply the learning rate by the number of replicas. Off by default:
+            ``batch_size`` is the global batch, and the learning rate is never changed silently.
+    """
+
+    strategy: Literal["default", "one_device", "mirrored", "multi_worker"] = "default"
+    devices: Optional[list[str]] = None
+    communication: Literal["auto", "ring", "nccl"] = "auto"
+    scale_learning_rate: bool = False
+
+
+Device = Annotated[str, Field(pattern=r"^(auto|cpu|gpu|gpu:\d+)$")]
+
+
+class Training(StrictModel):
+    """How the model is trained.
+
+    Args:
+        epochs: passes over the training data.
+        batch_size: samples per step; with several replicas, the global batch across all of them.
+        early_stopping: stop when ``monitor`` stops improving; null to always run every epoch.
+        checkpoints: what is saved as training goes.
+        device: ``auto`` (a GPU when TensorFlow sees one), ``cpu``, ``gpu`` or ``gpu:N``.
+        mixed_precision: compute in float16 on GPU (``mixed_float16``), keeping outputs in float32.
+        jit_compile: compile steps with XLA: ``auto`` where every layer supports it, or true/false.
+        steps_per_execution: training steps run per call into TensorFlow; more is faster for
+            small models, and changes no result.
+        cache: keep the prepared dataset in memory after the first epoch.
+        prefetch: prepare the next batches while the current one trains.
+        distribution: devices and machines to train on.
+        tensorboard: write TensorBoard logs into the run directory.
+    """
+
+    epochs: PositiveInt = 10
+    batch_size: PositiveInt = 32
+    early_stopping: Optional[EarlyStopping] = None
+    checkpoints: Checkpoints = Checkpoints()
+    device: Device = "auto"
+    mixed_precision: bool = False
+    jit_compile: Union[Literal["auto"], bool] = "auto"
+    steps_per_execution: PositiveInt = 1
+    cache: bool = True
+    prefetch: bool = True
+    distribution: Distribution = Distribution()
+    tensorboard: bool = True
