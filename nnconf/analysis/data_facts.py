@@ -7,9 +7,10 @@ TensorFlow), so data-aware rules stay as simple and TensorFlow-free as the other
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
+if TYPE_CHECKING:  # NumPy is imported where data is described, not by every lint run
+    import numpy as np
 
 LabelKind = Literal["integer", "one_hot", "binary", "multilabel", "real"]
 
@@ -42,12 +43,16 @@ class DataFacts:
 
 
 def describe_inputs(x: np.ndarray) -> InputFacts:
+    import numpy as np
+
     finite = x[np.isfinite(x)] if np.issubdtype(x.dtype, np.floating) else x
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
     return InputFacts(tuple(x.shape[1:]), low, high, bool(np.issubdtype(x.dtype, np.integer)))
 
 
 def describe_labels(y: np.ndarray) -> LabelFacts:
+    import numpy as np
+
     low, high = (float(y.min()), float(y.max())) if y.size else (0.0, 0.0)
     shape = tuple(y.shape[1:])
     whole = bool(np.all(np.equal(np.mod(y, 1), 0))) if y.size else True
