@@ -9,6 +9,7 @@ import glob
 import json
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -223,13 +224,18 @@ def build(file: str, overrides: tuple[str, ...], output: str | None) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the config here instead of stdout.")
 def import_command(model_file: str, output: str | None) -> None:
     """Turn a saved Keras model (.keras) into an nnconf config."""
-    from nnconf.engine.importer import UnsupportedModel, load_keras_model
+    from nnconf.engine.importer import ImportNotice, UnsupportedModel, load_keras_model
 
     try:
-        config = api.from_keras(load_keras_model(model_file))
+        with warnings.catch_warnings(record=True) as notices:
+            warnings.simplefilter("always", ImportNotice)
+            config = api.from_keras(load_keras_model(model_file))
     except UnsupportedModel as problem:
         click.echo(f"{model_file}: error: {problem}", err=True)
         raise SystemExit(1) from None
+    for notice in notices:
+        if issubclass(notice.category, ImportNotice):
+            click.echo(f"{model_file}: warning: {notice.message}", err=True)
     text = "# yaml-language-server: $schema=nnconf.schema.json\n" + config.to_yaml()
     if output:
         from nnconf.engine.files import write_atomically

@@ -13,7 +13,7 @@ import nnconf
 from nnconf.config.functions import INITIALIZERS, Activation
 from nnconf.config.layers import LAYER_CLASSES
 from nnconf.config.losses import LOSSES
-from nnconf.config.metrics import PlainMetric
+from nnconf.config.metrics import AUC, BinaryAccuracy, PlainMetric, PrecisionRecall, TopKCategoricalAccuracy
 from nnconf.config.optimizers import OPTIMIZERS
 from nnconf.engine.build import keras_object
 from nnconf.engine.layers import keras_value
@@ -196,6 +196,15 @@ def test_every_loss_name_the_schema_accepts_is_a_keras_loss(spec):
 def test_every_optimizer_the_schema_accepts_is_a_keras_optimizer(optimizer):
     spec = optimizer(name=optimizer.names()[0])
     assert isinstance(keras_object(keras.optimizers, spec), keras.optimizers.Optimizer)
+
+
+@pytest.mark.parametrize(("spec", "keras_class"), [
+    (PrecisionRecall(name="recall"), keras.metrics.Recall), (PrecisionRecall(name="precision"), keras.metrics.Precision),
+    (TopKCategoricalAccuracy(name="sparse_top_k_categorical_accuracy"), keras.metrics.SparseTopKCategoricalAccuracy),
+    (AUC(name="auc"), keras.metrics.AUC), (BinaryAccuracy(name="binary_accuracy"), keras.metrics.BinaryAccuracy),
+])
+def test_metrics_with_arguments_become_their_own_keras_class(spec, keras_class):
+    assert type(keras_object(keras.metrics, spec)) is keras_class
 
 
 @pytest.mark.parametrize("name", [n for n in PlainMetric.names() if n not in ("accuracy", "acc")])

@@ -11,21 +11,15 @@ from nnconf.analysis.shapes import Inference
 from nnconf.config.base import NamedSpec
 from nnconf.config.metrics import PlainMetric
 from nnconf.config.model import Config, FunctionalModel
-from nnconf.engine.layers import keras_class_name, make_layer, weight_key
-
-# Keras classes whose names are not the CamelCase of nnconf's (Keras's own) snake_case names.
-_CLASS_NAMES = {
-    "kl_divergence": "KLDivergence", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW", "auc": "AUC",
-    "top_k_categorical_accuracy": "TopKCategoricalAccuracy",
-    "sparse_top_k_categorical_accuracy": "SparseTopKCategoricalAccuracy",
-}
-
+from nnconf.engine.layers import make_layer, weight_key
+from nnconf.engine.naming import keras_class_name
 
 def keras_object(module: Any, spec: NamedSpec, **converted: Any) -> Any:
     """The Keras object a named spec stands for, e.g. ``keras.optimizers.Adam(learning_rate=...)``."""
-    name = spec.name if len(spec.names()) > 1 and spec.name in _CLASS_NAMES else spec.canonical
-    class_name = _CLASS_NAMES.get(name) or keras_class_name(name)
-    return getattr(module, class_name)(**{**spec.arguments(), **converted})
+    keras_class = getattr(module, keras_class_name(spec.name), None)  # recall is Recall, not Precision...
+    if keras_class is None:  # ...but an alias (mse, logcosh) is its canonical name's class
+        keras_class = getattr(module, keras_class_name(spec.canonical))
+    return keras_class(**{**spec.arguments(), **converted})
 
 
 def build_model(config: Config, inference: Inference) -> keras.Model:

@@ -28,17 +28,12 @@ from nnconf.config.losses import LOSSES, REGRESSION_LOSSES
 from nnconf.config.metrics import METRICS
 from nnconf.config.model import Config
 from nnconf.config.optimizers import OPTIMIZERS, SCHEDULES
+from nnconf.engine.naming import keras_class_name
 
 # Keras (and TensorFlow) are imported on first use, so that refusing a file that is no model, or that
 # holds layers nnconf does not support, answers at once.
 keras: Any = None
 
-# Keras classes whose names are not the CamelCase of nnconf's snake_case names (as in engine/build.py).
-_CLASS_NAMES = {
-    "kl_divergence": "KLDivergence", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW", "auc": "AUC",
-    "top_k_categorical_accuracy": "TopKCategoricalAccuracy",
-    "sparse_top_k_categorical_accuracy": "SparseTopKCategoricalAccuracy",
-}
 # Keras compiles the string "accuracy" to whichever accuracy fits the output; an Accuracy *object* is
 # exact-match accuracy, which no nnconf metric stands for.
 _STRING_ONLY_METRICS = {"accuracy", "acc"}
@@ -584,16 +579,12 @@ def _module(kind: str) -> Any:
 @cache
 def _by_class(kind: str) -> dict[Any, tuple[str, type[NamedSpec]]]:
     """Keras class -> (nnconf name, spec class), for one family, built the way the builder names them."""
-    from nnconf.engine import build
-    from nnconf.engine.layers import keras_class_name
-
-    irregular = {**_CLASS_NAMES, **getattr(build, "_CLASS_NAMES", {})}  # kept in step with the builder
     module, mapping = _module(kind), {}
     for spec in _FAMILIES[kind][1]:
         for name in spec.names():
             if kind == "metric" and name in _STRING_ONLY_METRICS:
                 continue
-            keras_class = getattr(module, irregular.get(name) or keras_class_name(name), None)
+            keras_class = getattr(module, keras_class_name(name), None)
             if keras_class is not None:
                 mapping.setdefault(keras_class, (spec.names()[0] if kind != "metric" else name, spec))
     return mapping

@@ -9,11 +9,7 @@ import keras
 from nnconf.config.base import NamedSpec
 from nnconf.config.functions import Activation
 from nnconf.config.layers import Layer
-
-
-def keras_class_name(snake: str) -> str:
-    """``glorot_uniform`` -> ``GlorotUniform``, ``l1_l2`` -> ``L1L2``."""
-    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
+from nnconf.engine.naming import keras_class_name
 
 
 _FUNCTION_MODULES = {
