@@ -3,7 +3,10 @@
 Reading, validating and summarising configs never imports TensorFlow; building and training do.
 """
 
-from nnconf.api import Report, build, check, check_config, check_text, from_keras, json_schema, load, loads
+from nnconf.api import (
+    Report, build, check, check_config, check_text, from_keras, json_schema, lint, lint_text, load, load_run, loads,
+    resume, train,
+)
 from nnconf.config.model import Config, FunctionalModel, SequentialModel
 from nnconf.findings import ConfigError, Finding, Severity
 
@@ -11,5 +14,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Config", "ConfigError", "Finding", "FunctionalModel", "Report", "SequentialModel", "Severity",
-    "build", "check", "check_config", "check_text", "from_keras", "json_schema", "load", "loads",
+    "build", "check", "check_config", "check_text", "from_keras", "json_schema", "lint", "lint_text", "load",
+    "load_run", "loads", "resume", "train",
 ]

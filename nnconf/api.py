@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import keras
 
     from nnconf.analysis.data_facts import DataFacts
+    from nnconf.engine.train import Run
 
 
 @dataclass
@@ -117,6 +118,28 @@ def build(config: Config | str | Path, overrides: Sequence[str] = ()) -> keras.M
 
     report = linted(config, overrides)
     return build_model(report.config, report.inference)
+
+
+def train(config: Config | str | Path, overrides: Sequence[str] = (), *, run_dir: str | Path | None = None) -> Run:
+    """Trains a config into a new run directory (under ``runs/``, or ``run_dir``) and returns the Run:
+    its directory, model, per-epoch history and final metrics."""
+    from nnconf.engine.train import train as train_config
+
+    return train_config(config, tuple(overrides), run_dir=run_dir)
+
+
+def resume(run_dir: str | Path) -> Run:
+    """Continues an interrupted run in its own directory, from its last completed epoch."""
+    from nnconf.engine.train import resume as resume_run
+
+    return resume_run(run_dir)
+
+
+def load_run(run_dir: str | Path) -> Run:
+    """A finished run: its config, trained model, history and metrics."""
+    from nnconf.engine.train import load_run as load
+
+    return load(run_dir)
 
 
 def from_keras(model: keras.Model) -> Config:

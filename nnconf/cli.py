@@ -5,6 +5,7 @@ Exit codes: 0 when all is well, 1 when a config has errors, 2 for a wrong comman
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import re
@@ -243,6 +244,99 @@ def import_command(model_file: str, output: str | None) -> None:
         write_atomically(output, text)
     else:
         click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("file", required=False)
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@click.option("--run-dir", type=click.Path(file_okay=False), help="Where to keep the run (default runs/<name>/<time>).")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), metavar="RUN_DIR",
+              help="Continue a stopped run in its own directory, from its last completed epoch.")
+def train(file: str | None, overrides: tuple[str, ...], run_dir: str | None, resume_dir: str | None) -> None:
+    """Train FILE's model on its data into a new run directory, or --resume a stopped run."""
+    from nnconf.engine import train as training
+
+    if bool(file) == bool(resume_dir):
+        raise click.UsageError("give a config FILE to train, or --resume RUN_DIR (not both)")
+    if resume_dir and (overrides or run_dir):
+        raise click.UsageError("--resume continues a run as it was: --set and --run-dir do not apply")
+    if file:
+        checked_config(file, overrides)  # usage and config errors before TensorFlow starts
+    progress = 1 if sys.stdout.isatty() else 2
+    with _training_errors():
+        if resume_dir:
+            run = training.resume(resume_dir, say=click.echo, progress=progress)
+        else:
+            run = training.train(file, overrides, run_dir=run_dir, say=click.echo, progress=progress,
+                                 argv=["nnconf", *sys.argv[1:]])
+    if run.status == "finished":
+        click.echo(_metrics_line(run.metrics))
+        click.echo(f"run finished: {run.directory}")
+    else:
+        raise SystemExit(130)
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override the run's config, e.g. --set data.path=new.npz.")
+def evaluate(run_dir: str, overrides: tuple[str, ...]) -> None:
+    """Evaluate a run's trained model on the test split of its data (or other data, with --set data...)."""
+    from nnconf.engine import train as training
+
+    with _training_errors():
+        metrics = training.evaluate(run_dir, overrides)
+    click.echo(_metrics_line(metrics))
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+@click.argument("inputs", type=click.Path(exists=True, dir_okay=False))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Where to write predictions (.npz).")
+def predict(run_dir: str, inputs: str, output: str) -> None:
+    """Predict with a run's trained model for the inputs in an .npz file (array x, or one per model input)."""
+    import io
+
+    import numpy as np
+
+    from nnconf.engine import train as training
+    from nnconf.engine.files import write_bytes_atomically
+
+    with _training_errors():
+        predictions = training.predict(run_dir, Path(inputs))
+    buffer = io.BytesIO()
+    np.savez(buffer, **predictions)
+    write_bytes_atomically(output, buffer.getvalue())
+    shapes = ", ".join(f"{name} {tuple(value.shape)}" for name, value in predictions.items())
+    click.echo(f"wrote {output}: {shapes}")
+
+
+def _metrics_line(metrics: dict) -> str:
+    split = metrics.get("split")
+    if not split:
+        return "no test or validation split: no final metrics"
+    values = ", ".join(f"{k} {v:.4f}" for k, v in metrics.items() if k not in ("split", "samples"))
+    return f"{split} ({metrics.get('samples')} samples): {values}"
+
+
+@contextlib.contextmanager
+def _training_errors():
+    """Problems with the config, the data, the device or the run directory: located findings or one
+    clear line, and exit 1; never a traceback."""
+    from nnconf.engine.data import DataError
+    from nnconf.engine.devices import DeviceError
+    from nnconf.engine.runs import RunDirError
+    from nnconf.engine.train import TrainingError
+    from nnconf.findings import ConfigError
+
+    try:
+        yield
+    except (ConfigError, DataError) as problem:
+        print_findings(problem.findings, sys.stderr)
+        raise SystemExit(1) from None
+    except (TrainingError, DeviceError, RunDirError) as problem:
+        click.echo(f"error: {problem}", err=True)
+        raise SystemExit(1) from None
 
 
 def main() -> None:

@@ -22,32 +22,47 @@ def keras_object(module: Any, spec: NamedSpec, **converted: Any) -> Any:
     return keras_class(**{**spec.arguments(), **converted})
 
 
-def build_model(config: Config, inference: Inference) -> keras.Model:
-    """The compiled Keras model of a config whose shapes have been checked."""
+def build_model(config: Config, inference: Inference, *, float32_outputs: bool = False) -> keras.Model:
+    """The compiled Keras model of a config whose shapes have been checked.
+
+    ``float32_outputs`` keeps the output layers in float32 under a mixed-precision policy, so that
+    losses are computed at full precision.
+    """
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
+    outputs = {layer.name for layer in inference.layers if layer.name in config.output_names()}
+    if not isinstance(config.model, FunctionalModel):
+        outputs = {inference.layers[-1].name}
+    dtypes = {name: "float32" for name in outputs} if float32_outputs else {}
     if isinstance(config.model, FunctionalModel):
-        model = _functional(config, inference)
+        model = _functional(config, inference, dtypes)
     else:
-        model = _sequential(config)
+        model = _sequential(config, inference, dtypes)
     _set_inline_weights(model, config)
     compile_model(model, config)
     return model
 
 
-def _sequential(config: Config) -> keras.Model:
+def _sequential(config: Config, inference: Inference, dtypes: dict[str, str]) -> keras.Model:
     layers = [keras.Input(shape=tuple(config.model.input_shape))]
-    layers += [make_layer(spec) for spec in config.model.layers]
+    layers += [_layer(layer, dtypes, named=False) for layer in inference.layers]
     return keras.Sequential(layers, name=config.name)
 
 
-def _functional(config: Config, inference: Inference) -> keras.Model:
+def _layer(layer, dtypes: dict[str, str], *, named: bool) -> keras.layers.Layer:
+    """The Keras layer of one inferred layer: named as inference named it where the graph needs names."""
+    spec = layer.spec.model_copy(update={"name": layer.name}) if named else layer.spec
+    extra = {"dtype": dtypes[layer.name]} if layer.name in dtypes else {}
+    return make_layer(spec, **extra)
+
+
+def _functional(config: Config, inference: Inference, dtypes: dict[str, str]) -> keras.Model:
     tensors = {name: keras.Input(shape=tuple(shape), name=name) for name, shape in config.model.inputs.items()}
     pending = list(inference.layers)
     while pending:  # the graph is acyclic (inference checked it), so every pass builds at least one layer
         ready = [layer for layer in pending if all(name in tensors for name in layer.input_names)]
         for layer in ready:
-            keras_layer = make_layer(layer.spec.model_copy(update={"name": layer.name}))
+            keras_layer = _layer(layer, dtypes, named=True)
             tensors[layer.name] = _call(keras_layer, layer.spec.CALL_STYLE, [tensors[n] for n in layer.input_names])
         pending = [layer for layer in pending if layer not in ready]
     inputs = [tensors[name] for name in config.model.inputs]
@@ -80,7 +95,7 @@ def _in_config_order(layers: list, config: Config) -> list:
     return [by_name[spec.name] if spec.name else None for spec in config.model.layers]
 
 
-def compile_model(model: keras.Model, config: Config, *, jit_compile: Any = "auto") -> None:
+def compile_model(model: keras.Model, config: Config) -> None:
     outputs = config.output_names()
     per_output = outputs != [""]
     losses = {name: keras_object(keras.losses, spec) for name, spec in config.losses().items()}
@@ -90,7 +105,8 @@ def compile_model(model: keras.Model, config: Config, *, jit_compile: Any = "aut
         loss=losses if per_output else losses[""],
         loss_weights=_loss_weights(config, outputs) if per_output else None,
         metrics=metrics if per_output else metrics[""],
-        jit_compile=jit_compile,
+        jit_compile=config.training.jit_compile,
+        steps_per_execution=config.training.steps_per_execution,
     )
 
 

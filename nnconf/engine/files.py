@@ -8,11 +8,28 @@ from pathlib import Path
 
 
 def write_atomically(path: str | Path, text: str) -> None:
+    write_bytes_atomically(path, text.encode())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp makes files readable by their owner alone; results should be as readable as any file.
+_FILE_MODE = 0o666 & ~_umask()
+
+
+def write_bytes_atomically(path: str | Path, data: bytes) -> None:
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w") as stream:
-            stream.write(text)
+        os.chmod(temporary, _FILE_MODE)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

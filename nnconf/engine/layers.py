@@ -73,10 +73,12 @@ def weight_key(layer: keras.layers.Layer, variable) -> str:
     return variable.name
 
 
-def make_layer(spec: Layer) -> keras.layers.Layer:
-    """The Keras layer for one spec, with the arguments Keras would get from hand-written code."""
+def make_layer(spec: Layer, **extra: Any) -> keras.layers.Layer:
+    """The Keras layer for one spec, with the arguments Keras would get from hand-written code
+    (and ``extra`` ones nnconf adds, such as a dtype)."""
     keras_class = getattr(keras.layers, spec.type)
     arguments = {field: keras_value(field, value) for field, value in spec.keras_arguments().items()}
+    arguments.update(extra)
     if arguments.get("name") is None:
         arguments.pop("name", None)
     return keras_class(**arguments)
