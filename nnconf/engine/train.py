@@ -21,6 +21,7 @@ from nnconf.api import Report, check, lint_report, linted
 from nnconf.config.model import Config
 from nnconf.engine import data as datasets
 from nnconf.engine.build import build_model
+from nnconf.engine.checkpoints import CheckpointStore, NoCheckpoint
 from nnconf.engine.devices import resolve_device, use_mixed_precision
 from nnconf.engine.files import save_model, write_atomically
 from nnconf.engine.runs import RUNS_ROOT, create_run_dir, description, read_json, write_json
@@ -59,8 +60,8 @@ def train(config: Config | str | Path, overrides: tuple[str, ...] | list[str] = 
     report = linted(config, overrides)
     for warning in report.findings:
         say(warning.format())
-    config = report.config
     base_dir = Path(report.file).parent if report.file else Path.cwd()
+    config = _with_absolute_data_path(report.config, base_dir)
     name = config.name or (Path(report.file).stem if report.file else "model")
     session = _Session(config, report, base_dir, say)
     session.load_data()
@@ -73,8 +74,17 @@ def train(config: Config | str | Path, overrides: tuple[str, ...] | list[str] = 
     return session.fit(directory, model, first_epoch=0, history={}, progress=progress)
 
 
+def _with_absolute_data_path(config: Config, base_dir: Path) -> Config:
+    """The run keeps its config; a data path relative to the config's folder must still work from there."""
+    path = getattr(config.data, "path", None)
+    if path is None or Path(path).is_absolute():
+        return config
+    data = config.data.model_copy(update={"path": str((base_dir / path).resolve())})
+    return config.model_copy(update={"data": data})
+
+
 def resume(directory: str | Path, *, say: Say = _quiet, progress: int = 0) -> Run:
-    """Continues a stopped run in its own directory, from its last completed epoch."""
+    """Continues a stopped run in its own directory, from its last intact checkpoint."""
     directory = Path(directory)
     state = _read_state(directory)
     if state["status"] == "finished":
@@ -82,13 +92,15 @@ def resume(directory: str | Path, *, say: Say = _quiet, progress: int = 0) -> Ru
     report = lint_report(check(directory / "config.yaml"))
     if report.config is None or has_errors(report.findings):
         raise ConfigError(report.findings)
-    base_dir = Path(state.get("config_dir") or directory)
-    session = _Session(report.config, report, base_dir, say)
+    session = _Session(report.config, report, directory, say)
     session.load_data()
-    model = _load_checkpoint(directory / "checkpoints" / "last.keras")
-    say(f"resuming {directory} after epoch {state['epochs_done']} of {report.config.training.epochs}")
-    return session.fit(directory, model, first_epoch=state["epochs_done"], history=state.get("history", {}),
-                       best=state.get("best"), stopper=state.get("early_stopping"), progress=progress)
+    try:
+        model, checkpoint = CheckpointStore(directory / "checkpoints").latest(_load_checkpoint, say)
+    except NoCheckpoint as problem:
+        raise TrainingError(f"{problem}, so the run cannot be resumed; start a new run") from None
+    say(f"resuming {directory} after epoch {checkpoint['epoch']} of {report.config.training.epochs}")
+    return session.fit(directory, model, first_epoch=checkpoint["epoch"], history=checkpoint["history"],
+                       best=checkpoint["best"], stopper=checkpoint["early_stopping"], progress=progress)
 
 
 def _read_state(directory: Path) -> dict:
@@ -96,10 +108,10 @@ def _read_state(directory: Path) -> dict:
         raise TrainingError(f"{directory} is not a run directory (it has no config.yaml)")
     try:
         state = read_json(directory / "state.json")
-        _ = state["status"], state["epochs_done"]
+        _ = state["status"]
     except (OSError, ValueError, KeyError, TypeError):
-        raise TrainingError(f"{directory}/state.json is missing or damaged, so the run cannot be resumed; "
-                            "start a new run") from None
+        # The checkpoints carry what resuming needs; state.json only says how the run ended.
+        return {"status": "interrupted"}
     return state
 
 
@@ -109,8 +121,7 @@ def _load_checkpoint(path: Path) -> keras.Model:
     try:
         return keras.saving.load_model(path, safe_mode=True)
     except Exception as error:  # a file cut short by a crash, or none at all
-        raise TrainingError(f"the checkpoint {path} cannot be loaded ({type(error).__name__}), so the run "
-                            "cannot be resumed from it; start a new run") from None
+        raise TrainingError(f"{path} cannot be loaded ({type(error).__name__})") from None
 
 
 # --- one training session ----------------------------------------------------------------------
@@ -258,12 +269,13 @@ class _Checkpoints(keras.callbacks.Callback):
         self.status, self.bad_loss, self.bad_epoch = "running", None, None
         self.interrupted = False
         self.best_path = directory / "checkpoints" / "best.keras"
+        self.store = CheckpointStore(directory / "checkpoints")
         stopping = config.training.early_stopping
         self.early_stopping = _ResumableEarlyStopping(stopping, stopper) if stopping else None
 
     def save_start(self, model: keras.Model) -> None:
-        save_model(model, self.directory / "checkpoints" / "last.keras")
-        self.write_state("running")
+        """Epoch 0 is a checkpoint too, so a run stopped in its first epoch can still be resumed."""
+        self._save(model)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         loss = (logs or {}).get("loss")
@@ -289,7 +301,12 @@ class _Checkpoints(keras.callbacks.Callback):
         if checkpoints.best and monitored is not None and _better(checkpoints.monitor, monitored[1], self.best):
             self.best = monitored[1]
             save_model(self.model, self.best_path)
-        save_model(self.model, self.directory / "checkpoints" / "last.keras")
+        self._save(self.model)
+
+    def _save(self, model: keras.Model) -> None:
+        stopper = self.early_stopping.state() if self.early_stopping else None
+        self.store.save(model, self.epochs_done, {"history": self.history, "best": self.best,
+                                                  "early_stopping": stopper})
         self.write_state("running")
 
     def on_train_end(self, logs: dict | None = None) -> None:
@@ -297,11 +314,11 @@ class _Checkpoints(keras.callbacks.Callback):
             self.status = "interrupted" if self.interrupted else "finished"
 
     def write_state(self, status: str) -> None:
+        """How the run stands, for people and tools; resuming reads the checkpoints themselves."""
         self.status = status
-        stopper = self.early_stopping.state() if self.early_stopping else None
         write_json(self.directory / "state.json", {
             "status": status, "epochs_done": self.epochs_done, "epochs": self.config.training.epochs,
-            "best": self.best, "early_stopping": stopper, "history": self.history,
+            "best": self.best, "history": self.history,
         })
 
     def _write_history(self) -> None:
