@@ -65,7 +65,7 @@ class CheckpointStore:
                 model = load(sidecar.with_suffix(".keras"))
                 restore_seed_states(model, state["seed_states"])
                 return model, state
-            except (OSError, ValueError, KeyError, TypeError, NoCheckpoint) as problem:
+            except Exception as problem:  # whatever a damaged file makes Keras raise, the answer is the same
                 warn(f"checkpoint {sidecar.stem} is damaged or incomplete ({problem}); trying the one before")
         raise NoCheckpoint(f"no intact checkpoint in {self.directory}")
 

@@ -61,11 +61,17 @@ def create_run_dir(name: str, requested: str | Path | None = None, root: Path = 
 
 
 def _make(directory: Path, *, exist_ok: bool) -> None:
+    """Creates ``directory``; FileExistsError (only without ``exist_ok``) means: pick another name."""
     try:
         directory.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise RunDirError(f"cannot create the run directory {directory}: {error.strerror or error}") from None
+    try:
         directory.mkdir(exist_ok=exist_ok)
     except FileExistsError:
-        raise
+        if not exist_ok:
+            raise
+        raise RunDirError(f"cannot create the run directory {directory}: a file is in the way") from None
     except OSError as error:
         raise RunDirError(f"cannot create the run directory {directory}: {error.strerror or error}") from None
 

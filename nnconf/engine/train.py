@@ -171,7 +171,7 @@ class _Session:
         train_data, steps = self._epochs(first_epoch)
         try:
             with _Interruptions(model, checkpoints, self.say), tf.device(self.device):
-                model.fit(train_data, epochs=training.epochs, initial_epoch=first_epoch, steps_per_epoch=steps,
+                model.fit(train_data, epochs=training.epochs, initial_epoch=first_epoch, steps_per_epoch=steps, shuffle=False,
                           validation_data=self._batches(self.prepared.x_val, self.prepared.y_val),
                           callbacks=callbacks, verbose=progress)
         except KeyboardInterrupt:  # the second Ctrl-C: the last completed epoch is still resumable

@@ -13,7 +13,8 @@ import pytest
 
 import nnconf.analysis.lint as lint_package
 from nnconf.analysis.lint import REGISTRY, Rule
-from nnconf.api import lint_text
+from nnconf.analysis.lint.data import facts_from_example
+from nnconf.api import check_text, lint_report
 from nnconf.findings import Severity
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,16 +50,23 @@ def test_every_rule_documents_what_why_and_instead(rule):
     assert rule.summary().endswith(".") and isinstance(rule.severity, Severity)
 
 
+def lint_example(rule: type[Rule], text: str):
+    """A rule's example, linted with the example data that data-aware rules carry."""
+    example = getattr(rule, "example_data", None)
+    data = facts_from_example(example) if example is not None else None
+    return lint_report(check_text(text), select=DEFAULT_CODES + [rule.code], data=data)
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
 def test_every_rule_fires_on_its_failing_example(rule):
-    report = lint_text(rule.failing, select=DEFAULT_CODES + [rule.code])
+    report = lint_example(rule, rule.failing)
     assert report.config is not None, [f.format() for f in report.findings]
     assert rule.code in {finding.rule for finding in report.findings}
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
 def test_every_rules_fixed_example_lints_clean(rule):
-    report = lint_text(rule.fixed, select=DEFAULT_CODES + [rule.code])
+    report = lint_example(rule, rule.fixed)
     assert report.config is not None and report.findings == []
 
 

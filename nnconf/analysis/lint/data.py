@@ -24,7 +24,7 @@ from nnconf.config.model import FunctionalModel
 from nnconf.config.source import Path
 from nnconf.findings import Finding, Severity
 
-# Inputs whose largest magnitude (after data.scale) is above this count as unscaled (NN505).
+# Inputs whose largest magnitude is above this count as unscaled (NN505).
 UNSCALED_ABOVE = 10.0
 # The largest class having at least this many times the samples of the smallest is imbalance (NN506).
 IMBALANCE_RATIO = 10.0
@@ -183,8 +183,9 @@ class LabelEncodingMismatch(Rule):
     Finds ``data.labels`` forced to ``integer`` with a loss that takes one-hot labels (categorical
     crossentropy, categorical focal crossentropy, categorical hinge), or forced to ``one_hot`` with
     sparse categorical crossentropy. Once the data is known, it also finds binary (focal)
-    crossentropy on labels outside [0, 1], and sparse categorical crossentropy on labels that are
-    not class ids (negative or fractional numbers, or several classes per sample).
+    crossentropy on labels outside [0, 1], sparse categorical crossentropy on labels that are not
+    class ids (negative or fractional numbers, or several classes per sample), and categorical
+    crossentropy on one label per sample that is no class id.
 
     With ``data.labels: auto`` (the default) nnconf converts integer labels to one-hot and back as
     the loss needs, so integer labels with categorical crossentropy are no error by themselves.
@@ -319,8 +320,8 @@ loss: sparse_categorical_crossentropy
                                    f"{output.label} has {units} unit{'s' if units != 1 else ''}, but the labels have "
                                    f"{classes} classes", hint=f"set units: {classes} ({which}one unit per class)")
             else:
-                # Fixed-width label rows (one-hot, multilabel) taken as they are cannot fit other widths.
-                as_is = labels.kind in ("one_hot", "multilabel") and output.loss.TARGET in ("one_hot", "binary")
+                # Label rows (one-hot, multilabel) are as wide as they are: they cannot fit other widths.
+                as_is = labels.kind in ("one_hot", "multilabel")
                 yield self.problem(context, path,
                                    f"{output.label} has {units} units, but the labels have only {classes} classes"
                                    + (": the label rows do not fit the output" if as_is else
@@ -461,8 +462,8 @@ class UnscaledInputs(Rule):
     """Inputs with large values that nothing scales.
 
     ## What it does
-    Finds a model input whose values reach a magnitude above 10 (after dividing by ``data.scale``),
-    when nothing else scales them: no ``data.standardize``, and no Rescaling, BatchNormalization or
+    Finds a model input whose values reach a magnitude above 10 when nothing scales them: no
+    ``data.scale``, no ``data.standardize``, and no Rescaling, BatchNormalization or
     LayerNormalization as the first layer that changes the values. Token ids that feed an Embedding
     are ids, not magnitudes, and are left alone.
 
@@ -498,11 +499,10 @@ data: {source: keras.mnist, scale: 255}
 
     def check(self, context: LintContext) -> Iterator[Finding]:
         data = context.config.data
-        if data is not None and data.standardize:
+        if data is not None and (data.scale is not None or data.standardize):
             return
-        scale = data.scale if data is not None and data.scale else 1.0
         for name, _, facts in _inputs(context):
-            largest = max(abs(facts.minimum), abs(facts.maximum)) / scale
+            largest = max(abs(facts.minimum), abs(facts.maximum))
             if largest <= UNSCALED_ABOVE:
                 continue
             first = _first_working_layers(context, name)
@@ -510,15 +510,13 @@ data: {source: keras.mnist, scale: 255}
                 continue
             functional = isinstance(context.config.model, FunctionalModel)
             which = f"input {name!r} ranges" if functional else "the inputs range"
-            scaled = (f" ({_number(facts.minimum / scale)} to {_number(facts.maximum / scale)} after data.scale "
-                      f"{_number(scale)})" if scale != 1.0 else "")
             if facts.minimum >= 0:
                 hint = f"set data.scale: {_number(facts.maximum)}, or data.standardize: true"
             else:
                 hint = "set data.standardize: true"
             yield self.problem(
                 context, _data_path(context, fallback=_input_path(context, name)),
-                f"{which} from {_number(facts.minimum)} to {_number(facts.maximum)}{scaled} and nothing scales "
+                f"{which} from {_number(facts.minimum)} to {_number(facts.maximum)} and nothing scales "
                 f"them to a magnitude of at most {_number(UNSCALED_ABOVE)}", hint=hint)
 
 
