@@ -108,9 +108,12 @@ class _Raw:
     y_test: Arrays | None = None
 
 
-def load_data(config: Config, inference: Inference, *, base_dir: Path,
-              source: SourceMap | None = None) -> Prepared:
+def load_data(config: Config, inference: Inference, *, base_dir: Path, source: SourceMap | None = None,
+              preprocessing: dict | None = None) -> Prepared:
     """Read, check, split and preprocess the training data of ``config``.
+
+    ``preprocessing`` (a run's saved ``preprocessing.json``) prepares the data exactly as the run's
+    training data was, instead of with statistics of this data's own training split.
 
     Raises:
         DataError: when the data is missing, unreadable or unusable, before any training.
@@ -125,9 +128,10 @@ def load_data(config: Config, inference: Inference, *, base_dir: Path,
     splits = _split(raw, config, where)
     (x_train, y_train), val, test = splits
 
+    saved = preprocessing
     preprocessing = {"inputs": {}}
     for key in list(x_train):
-        plan = _plan(config, inference, key, x_train[key], where)
+        plan = saved["inputs"][key] if saved else _plan(config, inference, key, x_train[key], where)
         preprocessing["inputs"][key] = plan
         x_train[key] = _apply(x_train[key], plan, key, where)
         for part in (val, test):

@@ -140,8 +140,9 @@ class _Session:
             keras.utils.set_random_seed(config.seed)
             tf.config.experimental.enable_op_determinism()
 
-    def load_data(self) -> None:
-        prepared = datasets.load_data(self.config, self.inference, base_dir=self.base_dir, source=self.report.source)
+    def load_data(self, preprocessing: dict | None = None) -> None:
+        prepared = datasets.load_data(self.config, self.inference, base_dir=self.base_dir, source=self.report.source,
+                                      preprocessing=preprocessing)
         with_data = lint_report(self.report, data=prepared.facts)
         fresh = [f for f in with_data.findings if f not in self.report.findings]
         if has_errors(fresh):
@@ -227,13 +228,14 @@ class _Session:
         if training.early_stopping and training.early_stopping.restore_best_weights and checkpoints.best_path.exists():
             model.set_weights(_load_checkpoint(checkpoints.best_path).get_weights())
         save_model(model, directory / "model.keras")
-        run.metrics = self._final_metrics(model)
+        run.metrics = self.final_metrics(model)
         write_json(directory / "metrics.json", run.metrics)
         _plot(checkpoints.history, directory / "training.png")
         checkpoints.write_state("finished")
         return run
 
-    def _final_metrics(self, model: keras.Model) -> dict:
+    def final_metrics(self, model: keras.Model) -> dict:
+        """The model's metrics on the test split (or, without one, the validation split)."""
         prepared = self.prepared
         split, x, y = ("test", prepared.x_test, prepared.y_test) if prepared.x_test is not None else \
             ("validation", prepared.x_val, prepared.y_val)
@@ -436,20 +438,18 @@ def load_run(directory: str | Path) -> Run:
 
 
 def evaluate(directory: str | Path, overrides: tuple[str, ...] = (), *, say: Say = _quiet) -> dict:
-    """The run's model on the test split of its data (or of the data the overrides name)."""
+    """The run's model on the test split of its data (or of the data the overrides name), prepared
+    with the statistics of the run's own training data."""
     run = load_run(directory)
     report = check(run.directory / "config.yaml", overrides)
     if not report.ok:
         raise ConfigError(report.findings)
     session = _Session(report.config, report, run.directory, say)
-    session.load_data()
-    prepared = session.prepared
-    split, x, y = ("test", prepared.x_test, prepared.y_test) if prepared.x_test is not None else \
-        ("validation", prepared.x_val, prepared.y_val)
-    if x is None:
+    session.load_data(read_json(run.directory / "preprocessing.json"))
+    metrics = session.final_metrics(run.model)
+    if metrics["split"] is None:
         raise TrainingError("the data has no test or validation split to evaluate on (set data.test_split)")
-    results = run.model.evaluate(session._batches(x, y), verbose=0, return_dict=True)
-    return {"split": split, "samples": _count(x), **{k: float(v) for k, v in results.items()}}
+    return metrics
 
 
 def predict(directory: str | Path, inputs: Path) -> dict[str, np.ndarray]:
