@@ -98,6 +98,19 @@ def _name_of(value: Any) -> Any:
     return getattr(value, "name", None)
 
 
+# Names that become Keras layer names, graph references and run directories: plain identifiers, so
+# that none can hold a path (../x) or anything else a shell or a file system would interpret.
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_.\-]*$"
+MODEL_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$"
+DEVICE = r"^(auto|cpu|gpu|gpu:\d+)$"
+RULE_CODE = r"^NN\d{3}$"
+PATTERN_MEANINGS = {
+    IDENTIFIER: "letters, digits, '_', '.' and '-', starting with a letter or '_'",
+    MODEL_NAME: "letters, digits, '_', '.' and '-' (no spaces or slashes)",
+    DEVICE: "auto, cpu, gpu or gpu:N",
+    RULE_CODE: "a rule code such as NN203",
+}
+
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
 PositiveFloat = Annotated[float, Field(gt=0)]

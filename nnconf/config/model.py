@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from nnconf.config.base import PositiveFloat, Shape, StrictModel
+from nnconf.config.base import IDENTIFIER, MODEL_NAME, RULE_CODE, PositiveFloat, Shape, StrictModel
 from nnconf.config.data import Data
 from nnconf.config.layers import AnyLayer
 from nnconf.config.losses import Loss
@@ -15,7 +15,7 @@ from nnconf.config.optimizers import Optimizer
 from nnconf.config.training import Training
 
 Task = Literal["regression", "binary", "multiclass", "multilabel"]
-OutputName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
+OutputName = Annotated[str, Field(pattern=IDENTIFIER)]
 
 
 class SequentialModel(StrictModel):
@@ -113,7 +113,7 @@ class LintSettings(StrictModel):
         ignore: rule codes silenced for this config, e.g. ``[NN203]``.
     """
 
-    ignore: list[Annotated[str, Field(pattern=r"^NN\d{3}$")]] = []
+    ignore: list[Annotated[str, Field(pattern=RULE_CODE)]] = []
 
 
 class Config(StrictModel):
@@ -134,7 +134,7 @@ class Config(StrictModel):
         lint: per-config lint settings.
     """
 
-    name: Optional[Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$", max_length=128)]] = None
+    name: Optional[Annotated[str, Field(pattern=MODEL_NAME, max_length=128)]] = None
     task: TaskSpec
     seed: Optional[Annotated[int, Field(ge=0, lt=2**32)]] = None
     model: Model

@@ -6,7 +6,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field
 
-from nnconf.config.base import NonNegativeFloat, PositiveInt, StrictModel
+from nnconf.config.base import DEVICE, NonNegativeFloat, PositiveInt, StrictModel
 
 
 class EarlyStopping(StrictModel):
@@ -59,7 +59,7 @@ class Distribution(StrictModel):
     scale_learning_rate: bool = False
 
 
-Device = Annotated[str, Field(pattern=r"^(auto|cpu|gpu|gpu:\d+)$")]
+Device = Annotated[str, Field(pattern=DEVICE)]
 
 
 class Training(StrictModel):

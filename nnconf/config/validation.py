@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from nnconf import codes
+from nnconf.config.base import PATTERN_MEANINGS
 from nnconf.config.functions import CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from nnconf.config.layers import LAYER_CLASSES
 from nnconf.config.losses import LOSSES
@@ -161,7 +162,7 @@ def _finding(item: _Located, source: SourceMap, sections: dict[int, type[BaseMod
     message, hint = _describe(kind, error, path, item.parent, sections)
     where = path[:-1] if kind == "missing" else path
     if kind == "union_tag_invalid" and isinstance(error.get("input"), dict):
-        where = path + (("type",) if "type" in error["input"] else ("name",))
+        where = path + (_discriminator(error),)
     file, line, column = source.locate(where, key=kind == "extra_forbidden")
     return Finding(codes.SCHEMA, message, path=format_path(path), hint=hint, file=file, line=line, column=column)
 
@@ -181,10 +182,32 @@ def _describe(kind: str, error: dict, path: Path, parent: Any, sections: dict) -
         expected = _quoted(error.get("ctx", {}).get("expected", ""))
         hint = did_you_mean(value, expected) or f"allowed: {', '.join(map(repr, expected))}"
         return f"{name} {_render(value)} is not one of the allowed values", hint
+    if kind == "string_pattern_mismatch":
+        return _describe_pattern(name, error, value)
     message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if message.startswith("Input should"):
         message = f"{name} should" + message.removeprefix("Input should") + f", found {_render(value)}"
-    return message, None
+    hint = None
+    if kind == "list_type" and isinstance(value, (str, int, float)):
+        hint = f"write a list: [{value}]"
+    return message, hint
+
+
+def _describe_pattern(name: str, error: dict, value: Any) -> tuple[str, str | None]:
+    pattern = error.get("ctx", {}).get("pattern", "")
+    allowed = PATTERN_MEANINGS.get(pattern, f"text matching {pattern}")
+    hint = None
+    if isinstance(value, str) and re.fullmatch(pattern, value.lower()):
+        hint = f"did you mean {value.lower()!r}?"
+    elif isinstance(value, str) and re.fullmatch(pattern, re.sub(r"[^A-Za-z0-9_.\-]+", "-", value)):
+        hint = f"did you mean {re.sub(r'[^A-Za-z0-9_.-]+', '-', value)!r}?"
+    return f"{name} {_render(value)} is not allowed: it may be {allowed}", hint
+
+
+def _discriminator(error: dict) -> str:
+    """The key that chose among a union's members: ``type``, ``source``, or ``name`` for named specs."""
+    key = error.get("ctx", {}).get("discriminator", "'name'").strip("'")
+    return "name" if key.endswith("()") else key
 
 
 def _describe_unknown_name(kind: str, error: dict, path: Path, value: Any) -> tuple[str, str | None]:
@@ -196,7 +219,7 @@ def _describe_unknown_name(kind: str, error: dict, path: Path, value: Any) -> tu
         known = _quoted(error.get("ctx", {}).get("expected_tags", "")) or list(_NAMES.get(what, ()))
         tag = error.get("ctx", {}).get("tag")
     if kind == "union_tag_not_found" or tag is None:
-        key = "type" if what == "layer type" else "name"
+        key = "type" if what == "layer type" else _discriminator(error)
         if isinstance(value, dict):
             return f"missing required key {key!r} (the {what})", f"choose one of: {listing(known)}"
         return (f"expected a {what} name or a mapping with {key!r}, found {_render(value)}",
@@ -212,7 +235,7 @@ def _kind_of_named_thing(path: Path) -> str:
     for suffix in ("initializer", "regularizer", "constraint"):
         if last.endswith(suffix):
             return suffix
-    return {"optimizer": "optimizer", "loss": "loss", "metrics": "metric",
+    return {"optimizer": "optimizer", "loss": "loss", "metrics": "metric", "data": "data source",
             "learning_rate": "learning-rate schedule", "activation": "activation"}.get(
         last, "loss" if "loss" in keys else "metric" if "metrics" in keys else "name")
 

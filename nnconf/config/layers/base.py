@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Optional, Union
 from pydantic import Field
 from typing_extensions import TypeAliasType
 
-from nnconf.config.base import StrictModel
+from nnconf.config.base import IDENTIFIER, StrictModel
 
 Shape = tuple  # of int | None, one sample, no batch axis
 NestedFloats = TypeAliasType("NestedFloats", Union[float, list["NestedFloats"]])
@@ -52,7 +52,7 @@ class Layer(StrictModel):
     OMIT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"inputs", "weights"})
 
     type: str
-    name: Optional[str] = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$", max_length=128)
+    name: Optional[str] = Field(default=None, pattern=IDENTIFIER, max_length=128)
     inputs: Union[str, list[str], None] = None
     weights: Optional[dict[str, NestedFloats]] = None
     trainable: bool = True
