@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import json
+import os
 import re
 import sys
 import warnings
@@ -15,10 +16,14 @@ from pathlib import Path
 
 import click
 
-from nnconf import __version__, api
-from nnconf.config.suggest import did_you_mean
-from nnconf.findings import Finding, Severity
-from nnconf.formats import FORMATS, counts, render
+# The command line is its own process: pydantic's search of every installed package for plugins
+# would only slow its start (library users keep their plugins: this is set for the CLI alone).
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+from nnconf import __version__, api  # noqa: E402
+from nnconf.config.suggest import did_you_mean  # noqa: E402
+from nnconf.findings import Finding, Severity  # noqa: E402
+from nnconf.formats import FORMATS, counts, render  # noqa: E402
 
 SET_HELP = "Override a config value, e.g. --set optimizer.learning_rate=3e-4 (repeatable)."
 
@@ -252,16 +257,42 @@ def import_command(model_file: str, output: str | None) -> None:
 @click.option("--run-dir", type=click.Path(file_okay=False), help="Where to keep the run (default runs/<name>/<time>).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), metavar="RUN_DIR",
               help="Continue a stopped run in its own directory, from its last completed epoch.")
-def train(file: str | None, overrides: tuple[str, ...], run_dir: str | None, resume_dir: str | None) -> None:
-    """Train FILE's model on its data into a new run directory, or --resume a stopped run."""
-    from nnconf.engine import train as training
+@click.option("--cluster", metavar="HOST:PORT,HOST:PORT",
+              help="Multi-worker training: every worker's address, the same list on every machine "
+                   "(written to TF_CONFIG; worker 0 is the chief).")
+@click.option("--worker-index", type=click.IntRange(min=0), metavar="N",
+              help="With --cluster: which of its workers this process is.")
+def train(file: str | None, overrides: tuple[str, ...], run_dir: str | None, resume_dir: str | None,
+          cluster: str | None, worker_index: int | None) -> None:
+    """Train FILE's model on its data into a new run directory, or --resume a stopped run.
 
+    With training.distribution.strategy: multi_worker, start one such process per machine, each
+    with the same --run-dir (or --resume RUN_DIR) and the cluster in TF_CONFIG or --cluster.
+    """
     if bool(file) == bool(resume_dir):
         raise click.UsageError("give a config FILE to train, or --resume RUN_DIR (not both)")
     if resume_dir and (overrides or run_dir):
         raise click.UsageError("--resume continues a run as it was: --set and --run-dir do not apply")
+    if (cluster is None) != (worker_index is None):
+        raise click.UsageError("--cluster and --worker-index go together")
     if file:
-        checked_config(file, overrides)  # usage and config errors before TensorFlow starts
+        report = checked_config(file, overrides)  # usage and config errors before TensorFlow starts
+        strategy = report.config.training.distribution.strategy
+        if cluster is not None and strategy != "multi_worker":
+            raise click.UsageError(f"--cluster is for multi-worker training, but the config's strategy is {strategy} "
+                                   "(set training.distribution.strategy: multi_worker)")
+        if strategy == "multi_worker" and not run_dir:
+            raise click.UsageError("multi-worker training needs --run-dir, the same on every worker: the chief "
+                                   "writes it, and every worker resumes from it")
+    if cluster is not None:
+        from nnconf.engine.distribute import cluster_config
+
+        try:
+            os.environ["TF_CONFIG"] = cluster_config(cluster, worker_index)  # before TensorFlow is imported
+        except ValueError as problem:
+            raise click.UsageError(str(problem)) from None
+    from nnconf.engine import train as training
+
     progress = 1 if sys.stdout.isatty() else 2
     with _training_errors():
         if resume_dir:
