@@ -3,11 +3,14 @@ reproduced and resumed."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
+import shutil
 import signal
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,8 @@ from nnconf.engine import data as datasets
 from nnconf.engine.build import build_model
 from nnconf.engine.checkpoints import CheckpointStore, NoCheckpoint
 from nnconf.engine.devices import resolve_device, use_mixed_precision
+from nnconf.engine.distribute import Distributed, DistributionError, build_before_fit, make_strategy, \
+    scaled_learning_rate, shard_by_data
 from nnconf.engine.files import save_model, write_atomically
 from nnconf.engine.runs import RUNS_ROOT, create_run_dir, description, read_json, write_json
 from nnconf.findings import ConfigError, has_errors
@@ -56,22 +61,35 @@ def _quiet(_: str) -> None:
 
 def train(config: Config | str | Path, overrides: tuple[str, ...] | list[str] = (), *, run_dir: str | Path | None = None,
           runs_root: Path = RUNS_ROOT, say: Say = _quiet, progress: int = 0, argv: list[str] | None = None) -> Run:
-    """Trains a config (a Config, or a YAML file) into a new run directory."""
+    """Trains a config (a Config, or a YAML file) into a new run directory.
+
+    Under ``training.distribution.strategy: multi_worker`` every worker runs this with the same
+    ``run_dir``: the chief creates and writes it, the other workers keep their (identical) files
+    in a temporary folder that is removed when they end.
+    """
     report = linted(config, overrides)
     for warning in report.findings:
         say(warning.format())
     base_dir = Path(report.file).parent if report.file else Path.cwd()
     config = _with_absolute_data_path(report.config, base_dir)
     name = config.name or (Path(report.file).stem if report.file else "model")
+    if config.training.distribution.strategy == "multi_worker" and run_dir is None:
+        raise TrainingError("multi_worker training needs --run-dir (run_dir), the same on every worker, so that all "
+                            "of them agree on the run directory the chief writes and resumes from")
     session = _Session(config, report, base_dir, say)
     session.load_data()
-    directory = create_run_dir(name, run_dir, runs_root)
+    directory = Path(run_dir) if session.distributed.multi_worker else None
+    if session.distributed.chief:
+        directory = create_run_dir(name, run_dir, runs_root)
     say(f"run directory: {directory}")
-    write_atomically(directory / "config.yaml", config.to_yaml())
-    write_json(directory / "description.json", description(seed=config.seed, device=session.device, argv=argv))
-    write_json(directory / "preprocessing.json", session.prepared.preprocessing)
-    model = session.new_model()
-    return session.fit(directory, model, first_epoch=0, history={}, progress=progress)
+    with session.lost_workers(directory), session.output(directory) as out:
+        write_atomically(out / "config.yaml", config.to_yaml())
+        write_json(out / "description.json", {
+            **description(seed=config.seed, device=session.device, argv=argv),
+            "distribution": session.describe_distribution()})
+        write_json(out / "preprocessing.json", session.prepared.preprocessing)
+        model = session.new_model()
+        return session.fit(directory, out, model, first_epoch=0, history={}, progress=progress)
 
 
 def _with_absolute_data_path(config: Config, base_dir: Path) -> Config:
@@ -94,13 +112,15 @@ def resume(directory: str | Path, *, say: Say = _quiet, progress: int = 0) -> Ru
         raise ConfigError(report.findings)
     session = _Session(report.config, report, directory, say)
     session.load_data()
-    try:
-        model, checkpoint = CheckpointStore(directory / "checkpoints").latest(_load_checkpoint, say)
-    except NoCheckpoint as problem:
-        raise TrainingError(f"{problem}, so the run cannot be resumed; start a new run") from None
-    say(f"resuming {directory} after epoch {checkpoint['epoch']} of {report.config.training.epochs}")
-    return session.fit(directory, model, first_epoch=checkpoint["epoch"], history=checkpoint["history"],
-                       best=checkpoint["best"], stopper=checkpoint["early_stopping"], progress=progress)
+    with session.lost_workers(directory), session.output(directory, resuming=True) as out:
+        try:
+            with session.loading():  # every worker of a multi-worker run loads the chief's checkpoint
+                model, checkpoint = CheckpointStore(directory / "checkpoints").latest(_load_checkpoint, say)
+        except NoCheckpoint as problem:
+            raise TrainingError(f"{problem}, so the run cannot be resumed; start a new run") from None
+        say(f"resuming {directory} after epoch {checkpoint['epoch']} of {report.config.training.epochs}")
+        return session.fit(directory, out, model, first_epoch=checkpoint["epoch"], history=checkpoint["history"],
+                           best=checkpoint["best"], stopper=checkpoint["early_stopping"], progress=progress)
 
 
 def _read_state(directory: Path) -> dict:
@@ -128,14 +148,24 @@ def _load_checkpoint(path: Path) -> keras.Model:
 
 
 class _Session:
-    def __init__(self, config: Config, report: Report, base_dir: Path, say: Say):
+    def __init__(self, config: Config, report: Report, base_dir: Path, say: Say, *, distribute: bool = True):
         if config.data is None:
             raise TrainingError("the config has no data: section, so there is nothing to train on "
                                 "(see configs/digits.yaml)")
         self.config, self.report, self.base_dir, self.say = config, report, base_dir, say
         self.inference: Inference = report.inference
         self.device = resolve_device(config.training.device)
+        # The strategy comes before anything TensorFlow runs: a multi-worker one must.
+        distribution = config.training.distribution if distribute else config.training.distribution.model_copy(
+            update={"strategy": "default", "devices": None})
+        try:
+            self.distributed: Distributed = make_strategy(distribution, self.device)
+            strategy_line = self.distributed.summary(config.training.batch_size)
+        except DistributionError as problem:
+            raise TrainingError(str(problem)) from None
         self.say(f"device: {self.device}")
+        if distribute:
+            self.say(strategy_line)
         if config.seed is not None:
             keras.utils.set_random_seed(config.seed)
             tf.config.experimental.enable_op_determinism()
@@ -153,25 +183,81 @@ class _Session:
         self.say(f"data: {self.prepared.facts.samples} training samples, "
                  f"{_count(self.prepared.x_val)} validation, {_count(self.prepared.x_test)} test")
 
+    def scope(self):
+        """Where models are built, loaded, trained and evaluated: the strategy's scope, or (with the
+        default strategy) the resolved device."""
+        if self.distributed.distributing:
+            return self.distributed.strategy.scope()
+        return tf.device(self.device)
+
+    def loading(self):
+        """Where a checkpoint is loaded to resume: a strategy's scope (so its variables are distributed)."""
+        return self.distributed.strategy.scope() if self.distributed.distributing else contextlib.nullcontext()
+
+    def describe_distribution(self) -> dict:
+        distributed, batch_size = self.distributed, self.config.training.batch_size
+        return {"strategy": distributed.name, "replicas": distributed.replicas, "workers": distributed.workers,
+                "global_batch_size": batch_size, "per_replica_batch_size": distributed.per_replica(batch_size)}
+
+    @contextlib.contextmanager
+    def lost_workers(self, directory: Path) -> Iterator[None]:
+        """A multi-worker run whose peer stopped (killed, crashed, refused its run directory) ends with
+        a TensorFlow error in whatever collective operation came next; say what to do instead."""
+        try:
+            yield
+        except tf.errors.OpError as error:
+            if not self.distributed.multi_worker:
+                raise
+            raise TrainingError(f"training stopped: {type(error).__name__} from TensorFlow, most likely because "
+                                "another worker stopped (see its output); to continue from the last checkpoint, "
+                                f"restart every worker with: nnconf train --resume {directory} (with the same "
+                                "--cluster or TF_CONFIG)") from None
+
+    @contextlib.contextmanager
+    def output(self, directory: Path, *, resuming: bool = False) -> Iterator[Path]:
+        """Where this process writes the run's files: the run directory itself, or for a multi-worker
+        worker that is not the chief, a temporary folder removed at the end. Such a worker must still
+        save whenever the chief does: under MultiWorkerMirroredStrategy saving a model is collective."""
+        if self.distributed.chief:
+            yield directory
+            return
+        out = Path(tempfile.mkdtemp(prefix=f"nnconf-worker{self.distributed.worker_index}-"))
+        try:
+            (out / "checkpoints").mkdir()
+            best = directory / "checkpoints" / "best.keras"
+            if resuming and best.exists():  # restoring the best weights at the end must agree with the chief
+                shutil.copy2(best, out / "checkpoints" / "best.keras")
+            yield out
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
     def new_model(self) -> keras.Model:
         mixed = use_mixed_precision(self.config.training.mixed_precision, self.device)
-        with tf.device(self.device):
-            return build_model(self.config, self.inference, float32_outputs=mixed)
+        config, scaled = scaled_learning_rate(self.config, self.distributed.replicas)
+        if scaled:
+            self.say(scaled)
+        with self.scope():
+            return build_model(config, self.inference, float32_outputs=mixed)
 
-    def fit(self, directory: Path, model: keras.Model, *, first_epoch: int, history: dict, progress: int,
+    def fit(self, directory: Path, out: Path, model: keras.Model, *, first_epoch: int, history: dict, progress: int,
             best: float | None = None, stopper: dict | None = None) -> Run:
+        """Trains ``model`` from ``first_epoch``; the run is ``directory``, and this process writes into ``out``
+        (the same directory, but for multi-worker workers other than the chief)."""
         training = self.config.training
-        checkpoints = _Checkpoints(directory, self.config, history, best, stopper, first_epoch)
+        checkpoints = _Checkpoints(out, self.config, history, best, stopper, first_epoch)
         if first_epoch == 0:
             checkpoints.save_start(model)
         callbacks: list[keras.callbacks.Callback] = [checkpoints]
         if training.early_stopping:
             callbacks.append(checkpoints.early_stopping)
         if training.tensorboard:
-            callbacks.append(keras.callbacks.TensorBoard(log_dir=str(directory / "tensorboard")))
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out / "tensorboard")))
         train_data, steps = self._epochs(first_epoch)
+        if self.distributed.multi_worker:
+            with self.scope():
+                build_before_fit(model, train_data.element_spec)
         try:
-            with _Interruptions(model, checkpoints, self.say), tf.device(self.device):
+            with _Interruptions(model, checkpoints, self.say), self.scope():
                 model.fit(train_data, epochs=training.epochs, initial_epoch=first_epoch, steps_per_epoch=steps, shuffle=False,
                           validation_data=self._batches(self.prepared.x_val, self.prepared.y_val),
                           callbacks=callbacks, verbose=progress)
@@ -181,7 +267,7 @@ class _Session:
         except BaseException:
             checkpoints.write_state("failed")
             raise
-        return self._finish(directory, model, checkpoints)
+        return self._finish(directory, out, model, checkpoints)
 
     def _epochs(self, first_epoch: int) -> tuple[Any, int]:
         """Every remaining epoch's batches, each epoch shuffled by (seed, epoch) alone, so a resumed run
@@ -201,16 +287,20 @@ class _Session:
             dataset = dataset.concatenate(later)
         if training.prefetch:
             dataset = dataset.prefetch(tf.data.AUTOTUNE)
-        return dataset, math.ceil(samples / training.batch_size)
+        return self._sharded(dataset), math.ceil(samples / training.batch_size)
 
     def _batches(self, x, y):
         if x is None:
             return None
         training = self.config.training
-        return datasets.make_dataset(x, y, batch_size=training.batch_size, shuffle=False, seed=None,
-                                     cache=training.cache, prefetch=training.prefetch)
+        return self._sharded(datasets.make_dataset(x, y, batch_size=training.batch_size, shuffle=False, seed=None,
+                                                   cache=training.cache, prefetch=training.prefetch))
 
-    def _finish(self, directory: Path, model: keras.Model, checkpoints: "_Checkpoints") -> Run:
+    def _sharded(self, dataset):
+        """Under a strategy every batch is the global batch, split over the replicas (and workers)."""
+        return shard_by_data(dataset) if self.distributed.distributing else dataset
+
+    def _finish(self, directory: Path, out: Path, model: keras.Model, checkpoints: "_Checkpoints") -> Run:
         status = checkpoints.status
         run = Run(directory, self.config, model, checkpoints.history, status=status)
         if status == "diverged":
@@ -227,10 +317,11 @@ class _Session:
         training = self.config.training
         if training.early_stopping and training.early_stopping.restore_best_weights and checkpoints.best_path.exists():
             model.set_weights(_load_checkpoint(checkpoints.best_path).get_weights())
-        save_model(model, directory / "model.keras")
+        save_model(model, out / "model.keras")
         run.metrics = self.final_metrics(model)
-        write_json(directory / "metrics.json", run.metrics)
-        _plot(checkpoints.history, directory / "training.png")
+        write_json(out / "metrics.json", run.metrics)
+        if self.distributed.chief:
+            _plot(checkpoints.history, out / "training.png")
         checkpoints.write_state("finished")
         return run
 
@@ -241,7 +332,7 @@ class _Session:
             ("validation", prepared.x_val, prepared.y_val)
         if x is None:
             return {"split": None}
-        with tf.device(self.device):
+        with self.scope():
             results = model.evaluate(self._batches(x, y), verbose=0, return_dict=True)
         return {"split": split, "samples": _count(x), **{k: float(v) for k, v in results.items()}}
 
@@ -444,7 +535,7 @@ def evaluate(directory: str | Path, overrides: tuple[str, ...] = (), *, say: Say
     report = check(run.directory / "config.yaml", overrides)
     if not report.ok:
         raise ConfigError(report.findings)
-    session = _Session(report.config, report, run.directory, say)
+    session = _Session(report.config, report, run.directory, say, distribute=False)  # one device is plenty
     session.load_data(read_json(run.directory / "preprocessing.json"))
     metrics = session.final_metrics(run.model)
     if metrics["split"] is None:
