@@ -47,8 +47,10 @@ class Distribution(StrictModel):
         strategy: ``default`` (one device), ``one_device``, ``mirrored`` (several devices of one
             machine) or ``multi_worker`` (several machines, from ``TF_CONFIG``).
         devices: for ``one_device`` and ``mirrored``: the devices, e.g. ``[/gpu:0, /gpu:1]``;
-            by default every visible GPU (or the CPU).
-        communication: how replicas exchange gradients: ``auto``, ``ring`` or ``nccl``.
+            by default every visible GPU (or the CPU). Naming more CPUs than the machine has
+            (``[/cpu:0, /cpu:1]``) splits its CPU into that many logical devices.
+        communication: how replicas exchange gradients: ``auto`` (TensorFlow chooses), ``ring``
+            (no NCCL), or ``nccl`` (NVIDIA GPUs only).
         scale_learning_rate: multiply the learning rate by the number of replicas. Off by default:
             ``batch_size`` is the global batch, and the learning rate is never changed silently.
     """
