@@ -28,6 +28,25 @@ from nnconf.formats import FORMATS, counts, render  # noqa: E402
 SET_HELP = "Override a config value, e.g. --set optimizer.learning_rate=3e-4 (repeatable)."
 
 
+def _parsed_overrides(ctx, param, expressions: tuple[str, ...]) -> tuple[str, ...]:
+    """A malformed --set is a wrong command line (exit 2); a value the schema refuses is a finding."""
+    from nnconf.config.overrides import OverrideError, parse_override
+
+    for expression in expressions:
+        try:
+            parse_override(expression)
+        except OverrideError as problem:
+            hint = f" ({problem.finding.hint})" if problem.finding.hint else ""
+            shown = expression.encode("utf-8", "backslashreplace").decode()  # bytes that were not UTF-8, escaped
+            raise click.BadParameter(f"{shown}: {problem.finding.message}{hint}") from None
+    return expressions
+
+
+def set_option(help: str = SET_HELP):
+    return click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=help,
+                        callback=_parsed_overrides)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="nnconf")
 def cli() -> None:
@@ -42,7 +61,7 @@ def config_files(arguments: tuple[str, ...]) -> list[Path]:
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
         elif path.exists():
-            files.append(path)
+            files.append(readable_file(argument))
         elif any(c in argument for c in "*?["):
             matched = sorted(Path(p) for p in glob.glob(argument, recursive=True) if Path(p).is_file())
             if not matched:
@@ -64,12 +83,26 @@ def tally(findings: list[Finding]) -> str:
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
+def readable_file(name: str) -> Path:
+    """``name`` as a regular file this process can read; anything else is a wrong command line."""
+    path = Path(name)
+    if path.is_dir():
+        raise click.UsageError(f"{name}: is a directory; this command takes one config file")
+    if not path.exists():
+        raise click.UsageError(f"{name}: no such file")
+    if not path.is_file():  # a pipe would block and a device never end
+        raise click.UsageError(f"{name}: not a regular file")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as error:
+        raise click.UsageError(f"{name}: cannot read it ({error.strerror or error})") from None
+    return path
+
+
 def checked_config(file: str, overrides: tuple[str, ...], *, lint: bool = False) -> api.Report:
     """The report of one config (linted if asked); errors are printed and end the command with exit 1."""
-    if Path(file).is_dir():
-        raise click.UsageError(f"{file}: is a directory; this command takes one config file")
-    if not Path(file).exists():
-        raise click.UsageError(f"{file}: no such file")
+    readable_file(file)
     report = api.check(file, overrides)
     if lint:
         report = api.lint_report(report)
@@ -82,7 +115,7 @@ def checked_config(file: str, overrides: tuple[str, ...], *, lint: bool = False)
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@set_option()
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems.")
 def validate(paths: tuple[str, ...], overrides: tuple[str, ...], quiet: bool) -> None:
     """Check configs against the schema and their shapes, reporting every problem at once.
@@ -123,7 +156,7 @@ def rule_codes(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--select", multiple=True, callback=rule_codes, metavar="CODES",
               help="Only these rules (codes or prefixes, e.g. NN1,NN201); also turns on opt-in rules.")
 @click.option("--ignore", multiple=True, callback=rule_codes, metavar="CODES", help="Skip these rules.")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@set_option()
 def lint(paths: tuple[str, ...], fmt: str, strict: bool, select: tuple[str, ...], ignore: tuple[str, ...],
          overrides: tuple[str, ...]) -> None:
     """Find model-configuration mistakes: every schema, shape and lint problem of each file at once.
@@ -189,7 +222,7 @@ def schema(output: str | None) -> None:
 
 @cli.command("config")
 @click.argument("file")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@set_option()
 def config_command(file: str, overrides: tuple[str, ...]) -> None:
     """Print FILE fully resolved, with every default filled in, as YAML."""
     report = checked_config(file, overrides)
@@ -198,7 +231,7 @@ def config_command(file: str, overrides: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.argument("file")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@set_option()
 def summary(file: str, overrides: tuple[str, ...]) -> None:
     """Print each layer's output shape and parameter count, without importing TensorFlow."""
     from nnconf.analysis.summary import format_summary
@@ -209,7 +242,7 @@ def summary(file: str, overrides: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.argument("file")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@set_option()
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Save the untrained model (.keras).")
 def build(file: str, overrides: tuple[str, ...], output: str | None) -> None:
     """Build and compile the Keras model, print Keras's summary, and optionally save it."""
@@ -253,7 +286,7 @@ def import_command(model_file: str, output: str | None) -> None:
 
 @cli.command()
 @click.argument("file", required=False)
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@set_option()
 @click.option("--run-dir", type=click.Path(file_okay=False), help="Where to keep the run (default runs/<name>/<time>).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), metavar="RUN_DIR",
               help="Continue a stopped run in its own directory, from its last completed epoch.")
@@ -309,8 +342,7 @@ def train(file: str | None, overrides: tuple[str, ...], run_dir: str | None, res
 
 @cli.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-              help="Override the run's config, e.g. --set data.path=new.npz.")
+@set_option("Override the run's config, e.g. --set data.path=new.npz.")
 def evaluate(run_dir: str, overrides: tuple[str, ...]) -> None:
     """Evaluate a run's trained model on the test split of its data (or other data, with --set data...)."""
     from nnconf.engine import train as training

@@ -41,6 +41,7 @@ class Inference:
     input_shapes: dict[str, Shape]
     outputs: dict[str, Shape | None]
     findings: list[Finding]
+    wired: bool = True  # every reference resolves and the graph has no cycle, so walks along it end
 
     @property
     def complete(self) -> bool:
@@ -72,16 +73,17 @@ def infer(config: Config, source: SourceMap | None = None) -> Inference:
     """Every layer's input and output shapes and weights, and what does not fit, as findings."""
     source = source or SourceMap()
     layers = _named_layers(config)
+    wired = True
     if isinstance(config.model, FunctionalModel):
         inputs = {name: tuple(shape) for name, shape in config.model.inputs.items()}
-        findings = _functional(config.model, layers, inputs, source)
+        findings, wired = _functional(config.model, layers, inputs, source)
         outputs = {name: _output_of(layers, inputs, name) for name in config.model.output_names}
     else:
         inputs = {"input": tuple(config.model.input_shape)}
         findings = _sequential(layers, inputs["input"], source)
         outputs = {"": layers[-1].output_shape}
     findings += _per_output_keys(config, source)
-    return Inference(layers, inputs, outputs, findings)
+    return Inference(layers, inputs, outputs, findings, wired)
 
 
 def _named_layers(config: Config) -> list[LayerShape]:
@@ -127,7 +129,24 @@ def _apply(layer: LayerShape, input_shape, source: SourceMap) -> Finding | None:
         layer.output_shape = None
         path = _layer_path(layer) + ((error.field,) if error.field else ())
         return _at(source, path, f"layer {layer.name!r} ({layer.spec.type}): {error.message}", hint=error.hint)
-    return _check_inline_weights(layer, source)
+    return _check_initializer_ranks(layer, source) or _check_inline_weights(layer, source)
+
+
+# Initializers that only make sense for matrices (Keras refuses them for other ranks).
+_MATRIX_INITIALIZERS = {"identity": (2,), "orthogonal": tuple(range(2, 9))}
+
+
+def _check_initializer_ranks(layer: LayerShape, source: SourceMap) -> Finding | None:
+    for field in type(layer.spec).model_fields:
+        spec = getattr(layer.spec, field)
+        if not field.endswith("_initializer") or getattr(spec, "canonical", None) not in _MATRIX_INITIALIZERS:
+            continue
+        weight = layer.weights.get(field.removesuffix("_initializer"))
+        if weight is not None and len(weight) not in _MATRIX_INITIALIZERS[spec.canonical]:
+            return _at(source, _layer_path(layer) + (field,),
+                       f"{spec.canonical} initializes matrices, but {field.removesuffix('_initializer')} of layer "
+                       f"{layer.name!r} has shape {list(weight)}", hint="use zeros, ones or a random initializer")
+    return None
 
 
 def _check_inline_weights(layer: LayerShape, source: SourceMap) -> Finding | None:
@@ -154,29 +173,32 @@ def _nested_shape(values) -> Shape | None:
 
 
 def _functional(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, Shape],
-                source: SourceMap) -> list[Finding]:
+                source: SourceMap) -> tuple[list[Finding], bool]:
+    """The findings, and whether the graph is wired well enough to walk (no dangling name, no cycle)."""
     findings = _wiring(model, layers, inputs, source)
     if findings:
-        return findings
+        return findings, False
     order = _dependency_order(layers, inputs, source)
     if isinstance(order, Finding):
-        return [order]
+        return [order], False
     shapes: dict[str, Shape | None] = dict(inputs)
     for layer in order:
         given = [shapes[name] for name in layer.input_names]
         if any(shape is None for shape in given):
-            continue  # an earlier layer failed; its finding says why
+            shapes[layer.name] = None  # an earlier layer failed; its finding says why
+            continue
         argument = given[0] if len(given) == 1 and layer.spec.CALL_STYLE == "single" else given
         if layer.spec.CALL_STYLE == "single" and len(given) > 1:
             findings.append(_at(source, _layer_path(layer) + ("inputs",),
                                 f"{layer.spec.type} takes one input, but {len(given)} are wired to it",
                                 hint="merge them first with Concatenate or Add"))
+            shapes[layer.name] = None
             continue
         problem = _apply(layer, argument, source)
         if problem:
             findings.append(problem)
         shapes[layer.name] = layer.output_shape
-    return findings + _unused(model, layers, inputs, source)
+    return findings + _unused(model, layers, inputs, source), True
 
 
 def _wiring(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, Shape],

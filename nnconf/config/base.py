@@ -111,8 +111,11 @@ PATTERN_MEANINGS = {
     RULE_CODE: "a rule code such as NN203",
 }
 
-PositiveInt = Annotated[int, Field(gt=0)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
+# TensorFlow holds sizes and seeds in 32-bit integers; larger ones would fail inside it, not here.
+INT32_LIMIT = 2**31
+PositiveInt = Annotated[int, Field(gt=0, lt=INT32_LIMIT)]
+NonNegativeInt = Annotated[int, Field(ge=0, lt=INT32_LIMIT)]
+Seed = Annotated[int, Field(ge=0, lt=INT32_LIMIT)]
 PositiveFloat = Annotated[float, Field(gt=0)]
 NonNegativeFloat = Annotated[float, Field(ge=0)]
 Rate = Annotated[float, Field(ge=0, lt=1)]

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal, Optional
 
 from pydantic import model_validator
 
-from nnconf.config.base import NamedSpec, NonNegativeFloat, PositiveFloat, by_name
+from nnconf.config.base import NamedSpec, NonNegativeFloat, PositiveFloat, Seed, by_name
 
 # --- activations -------------------------------------------------------------------------------
 
@@ -76,7 +76,7 @@ class Activation(NamedSpec):
 
 
 class _Seeded(NamedSpec):
-    seed: Optional[int] = None
+    seed: Optional[Seed] = None
 
 
 class GlorotUniform(_Seeded):

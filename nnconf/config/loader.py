@@ -12,7 +12,9 @@ PyYAML only composes the node graph here; nnconf turns nodes into plain Python v
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -31,7 +33,7 @@ from nnconf.findings import Finding
 
 MAX_FILE_BYTES = 512 * 1024
 MAX_DEPTH = 64
-MAX_VALUES = 50_000
+MAX_VALUES = 20_000  # a 500-layer model has about 5,000
 
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge")}
@@ -131,7 +133,10 @@ def load_file(path: str | FsPath) -> LoadedYaml:
     name = str(path)
     source = SourceMap(file=name)
     try:
-        raw = FsPath(path).read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe would block, a device never end
+            return LoadedYaml(None, source, [_finding("not a regular file", name)])
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)  # enough to tell that it is too large
     except OSError as exc:
         return LoadedYaml(None, source, [_finding(f"cannot read the file: {exc.strerror or exc}", name)])
     return load_bytes(raw, name)
@@ -141,7 +146,7 @@ def load_bytes(raw: bytes, name: str | None = None) -> LoadedYaml:
     source = SourceMap(file=name)
     if len(raw) > MAX_FILE_BYTES:
         return LoadedYaml(None, source, [_finding(
-            f"the file is {len(raw) / 1024:.0f} KiB; a config may be at most {MAX_FILE_BYTES // 1024} KiB",
+            f"the file is over {MAX_FILE_BYTES // 1024} KiB; a config may be at most {MAX_FILE_BYTES // 1024} KiB",
             name, hint="is this really a model config? Large arrays belong in data files, not in the config",
         )])
     try:
@@ -212,6 +217,8 @@ def _compose_single(text: str) -> Node | None:
         raise _Problem(f"YAML syntax error: {detail}", _pos(mark) if mark else (None, None)) from None
     except yaml.YAMLError as exc:
         raise _Problem(f"the file is not readable as YAML: {exc}") from None
+    except UnicodeEncodeError:  # a lone surrogate: a byte that was not UTF-8, passed on as text
+        raise _Problem("the text holds characters that are not valid Unicode (a byte that is not UTF-8?)") from None
     except RecursionError:
         raise _Problem(f"values are nested more than {MAX_DEPTH} levels deep") from None
     finally:
@@ -226,6 +233,7 @@ class _Converter:
         self.source = source
         self.findings: list[Finding] = []
         self._budget = MAX_VALUES
+        self._open: set[int] = set()  # the collections being converted: one met again is a recursive alias
 
     def convert(self, node: Node, path: Path) -> Any:
         self._budget -= 1
@@ -239,11 +247,19 @@ class _Converter:
             self._report(node, path, f"the tag {node.tag!r} is not allowed: nnconf configs are plain data and never "
                          "construct objects or run code", hint="remove the tag")
             return None
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, SequenceNode):
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        if id(node) in self._open:
+            self._report(node, path, "an alias refers to a value that contains it (a recursive alias)",
+                         hint="YAML aliases may repeat a value, not nest it inside itself")
+            return None
+        self._open.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self._mapping(node, path)
             return [self.convert(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self._scalar(node, path)
+        finally:
+            self._open.discard(id(node))
 
     def _mapping(self, node: MappingNode, path: Path) -> dict:
         result: dict = {}

@@ -87,7 +87,7 @@ class _Optimizer(NamedSpec):
     global_clipnorm: Optional[PositiveFloat] = None
     use_ema: bool = False
     ema_momentum: Annotated[float, Field(ge=0, le=1)] = 0.99
-    gradient_accumulation_steps: Optional[PositiveInt] = None
+    gradient_accumulation_steps: Optional[Annotated[int, Field(ge=2, lt=2**31)]] = None  # Keras: at least 2
 
     DEFAULT_LEARNING_RATE: ClassVar[float] = 0.001
 
@@ -106,7 +106,7 @@ class Adam(_AdamLike):
 
 class AdamW(_AdamLike):
     name: Literal["adamw"]
-    weight_decay: Optional[NonNegativeFloat] = 0.004
+    weight_decay: NonNegativeFloat = 0.004  # AdamW is Adam with weight decay: Keras requires a number
     amsgrad: bool = False
 
 
@@ -152,7 +152,7 @@ class Adadelta(_Optimizer):
 class Lion(_Optimizer):
     name: Literal["lion"]
     learning_rate: LearningRate = 0.001
-    beta_1: Annotated[float, Field(ge=0, le=1)] = 0.9
+    beta_1: Annotated[float, Field(gt=0, le=1)] = 0.9
     beta_2: Annotated[float, Field(ge=0, le=1)] = 0.99
     DEFAULT_LEARNING_RATE = 0.0001
 

@@ -444,7 +444,7 @@ def test_nn405_sgd_weight_decay_with_l1_l2():
 @pytest.mark.parametrize("regularizer, optimizer", [
     ("kernel_regularizer: {name: l1, l1: 1e-5}", "adamw"),  # L1 is not a decay
     ("kernel_regularizer: {name: l2, l2: 1e-4}", "adam"),  # no weight decay in the optimizer
-    ("kernel_regularizer: {name: l2, l2: 1e-4}", "{name: adamw, weight_decay: null}"),
+    ("kernel_regularizer: {name: l2, l2: 1e-4}", "{name: adamw, weight_decay: 0.0}"),
     ("kernel_regularizer: {name: l2, l2: 1e-4}", "{name: sgd, weight_decay: 0.0}"),
     ("activity_regularizer: {name: l2, l2: 1e-4}", "adamw"),  # penalises outputs, not weights
     ("kernel_regularizer: {name: l2, l2: 1e-4}, trainable: false", "adamw"),

@@ -34,6 +34,8 @@ def run_rules(config: Config, inference: Inference, source: SourceMap, *, select
               ignore: Collection[str] = (), data: DataFacts | None = None) -> list[Finding]:
     """The findings of every chosen rule. On a model whose shapes did not work out, a rule that
     needs the missing shapes is skipped: the shape error already says what is wrong."""
+    if not inference.wired:
+        return []  # rules walk the graph; a dangling name or a cycle is reported, and first fixed
     context = LintContext(config, inference, source, data)
     findings = []
     for code in sorted(REGISTRY):

@@ -6,7 +6,7 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
 from pydantic import Field, model_serializer, model_validator
 
-from nnconf.config.base import PositiveInt, Rate, StrictModel
+from nnconf.config.base import PositiveInt, Rate, Seed, StrictModel
 from nnconf.config.functions import Constraint, Initializer, Regularizer
 from nnconf.config.layers.base import Layer, Shape, ShapeError, format_shape, require_known
 
@@ -63,7 +63,7 @@ class MultiHeadAttention(Layer):
     kernel_constraint: Optional[Constraint] = None
     bias_constraint: Optional[Constraint] = None
     use_gate: bool = False
-    seed: Optional[int] = None
+    seed: Optional[Seed] = None
 
     @model_validator(mode="after")
     def _flash_without_dropout(self) -> "MultiHeadAttention":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Literal, Optional
 
-from nnconf.config.base import PositiveInt, Rate
+from nnconf.config.base import PositiveInt, Rate, Seed
 from nnconf.config.functions import Activation as ActivationFunction
 from nnconf.config.functions import Constraint, Initializer, Regularizer
 from nnconf.config.layers.base import Layer, Shape, ShapeError, require_known
@@ -70,8 +70,8 @@ class Dropout(Layer):
 
     type: Literal["Dropout"]
     rate: Rate
-    noise_shape: Optional[list[Optional[int]]] = None
-    seed: Optional[int] = None
+    noise_shape: Optional[list[Optional[PositiveInt]]] = None
+    seed: Optional[Seed] = None
 
 
 class Flatten(Layer):

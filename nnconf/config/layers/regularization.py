@@ -6,7 +6,7 @@ from typing import Annotated, Any, ClassVar, Literal, Optional
 
 from pydantic import Field
 
-from nnconf.config.base import Rate
+from nnconf.config.base import Rate, Seed
 from nnconf.config.layers.base import Layer, Shape, require_rank
 
 
@@ -21,7 +21,7 @@ class SpatialDropout(Layer):
     SPATIAL_RANK: ClassVar[int]
 
     rate: Rate
-    seed: Optional[int] = None
+    seed: Optional[Seed] = None
 
     def keras_arguments(self) -> dict[str, Any]:
         # Keras's spatial dropout classes refuse `trainable`; holding no weights, they have no use for it.
@@ -65,7 +65,7 @@ class GaussianNoise(Layer):
 
     type: Literal["GaussianNoise"]
     stddev: Annotated[float, Field(ge=0, le=1)]
-    seed: Optional[int] = None
+    seed: Optional[Seed] = None
 
 
 LAYERS = (SpatialDropout1D, SpatialDropout2D, GaussianNoise)

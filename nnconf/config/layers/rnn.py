@@ -7,7 +7,7 @@ from typing import ClassVar, Iterator, Literal, Optional, Union
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
-from nnconf.config.base import PositiveInt, Rate
+from nnconf.config.base import PositiveInt, Rate, Seed
 from nnconf.config.functions import Activation, Constraint, Initializer, Regularizer
 from nnconf.config.layers.base import Layer, Shape, ShapeError, require_known, require_rank
 from nnconf.config.layers.core import KernelArguments
@@ -44,7 +44,7 @@ class Recurrent(KernelArguments):
     recurrent_constraint: Optional[Constraint] = None
     dropout: Rate = 0.0
     recurrent_dropout: Rate = 0.0
-    seed: Optional[int] = None
+    seed: Optional[Seed] = None
     return_sequences: bool = False
     return_state: bool = False
     go_backwards: bool = False
