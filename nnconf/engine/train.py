@@ -274,6 +274,14 @@ class _Session:
         sees exactly the batches an uninterrupted one would."""
         training, prepared = self.config.training, self.prepared
         samples = _count(prepared.x_train)
+        steps = math.ceil(samples / training.batch_size)
+        if steps % training.steps_per_execution:
+            # Keras runs each execution to its full length: one that straddled an epoch's end would
+            # take the next epoch's batches, and the epochs would silently shift.
+            fitting = [n for n in range(1, min(steps, training.steps_per_execution) + 1) if steps % n == 0]
+            raise TrainingError(f"training.steps_per_execution ({training.steps_per_execution}) must divide the "
+                                f"{steps} steps of an epoch ({samples} samples in batches of {training.batch_size}); "
+                                f"the largest that does is {fitting[-1]}")
         base = tf.data.Dataset.from_tensor_slices((_single(prepared.x_train), _single(prepared.y_train)))
         if training.cache:
             base = base.cache()
@@ -287,7 +295,7 @@ class _Session:
             dataset = dataset.concatenate(later)
         if training.prefetch:
             dataset = dataset.prefetch(tf.data.AUTOTUNE)
-        return self._sharded(dataset), math.ceil(samples / training.batch_size)
+        return self._sharded(dataset), steps
 
     def _batches(self, x, y):
         if x is None:
