@@ -180,6 +180,7 @@ class _Session:
         for finding in fresh:
             self.say(finding.format())
         self.prepared = datasets.encode_labels(self.config, prepared)
+        self._check_steps_per_execution()
         self.say(f"data: {self.prepared.facts.samples} training samples, "
                  f"{_count(self.prepared.x_val)} validation, {_count(self.prepared.x_test)} test")
 
@@ -231,6 +232,17 @@ class _Session:
         finally:
             shutil.rmtree(out, ignore_errors=True)
 
+    def _check_steps_per_execution(self) -> None:
+        """Keras runs each execution to its full length: one that straddled an epoch's end would take
+        the next epoch's batches, and the epochs would silently shift. Refused before any run starts."""
+        training, samples = self.config.training, _count(self.prepared.x_train)
+        steps = math.ceil(samples / training.batch_size)
+        if steps % training.steps_per_execution:
+            fitting = [n for n in range(1, min(steps, training.steps_per_execution) + 1) if steps % n == 0]
+            raise TrainingError(f"training.steps_per_execution ({training.steps_per_execution}) must divide the "
+                                f"{steps} steps of an epoch ({samples} samples in batches of {training.batch_size}); "
+                                f"the largest that does is {fitting[-1]}")
+
     def new_model(self) -> keras.Model:
         mixed = use_mixed_precision(self.config.training.mixed_precision, self.device)
         config, scaled = scaled_learning_rate(self.config, self.distributed.replicas)
@@ -275,13 +287,6 @@ class _Session:
         training, prepared = self.config.training, self.prepared
         samples = _count(prepared.x_train)
         steps = math.ceil(samples / training.batch_size)
-        if steps % training.steps_per_execution:
-            # Keras runs each execution to its full length: one that straddled an epoch's end would
-            # take the next epoch's batches, and the epochs would silently shift.
-            fitting = [n for n in range(1, min(steps, training.steps_per_execution) + 1) if steps % n == 0]
-            raise TrainingError(f"training.steps_per_execution ({training.steps_per_execution}) must divide the "
-                                f"{steps} steps of an epoch ({samples} samples in batches of {training.batch_size}); "
-                                f"the largest that does is {fitting[-1]}")
         base = tf.data.Dataset.from_tensor_slices((_single(prepared.x_train), _single(prepared.y_train)))
         if training.cache:
             base = base.cache()

@@ -1,0 +1,85 @@
+"""The training options chosen for speed change no result: a run with nnconf's defaults learns what
+the same run with every speed option turned off learns. (How fast they are is measured by
+``python -m bench``, not asserted here.)"""
+
+import math
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+
+import nnconf
+import nnconf.engine.train
+from nnconf.config.training import Training
+
+CONFIG = """
+name: fast-defaults
+task: multiclass
+seed: 11
+model:
+  input_shape: [64]
+  layers:
+    - {type: Dense, units: 32, activation: relu}
+    - {type: Dropout, rate: 0.1}
+    - {type: Dense, units: 10}
+loss: {name: sparse_categorical_crossentropy, from_logits: true}
+metrics: [accuracy]
+data: {source: sklearn.digits, scale: 16}
+training: {epochs: 6, batch_size: 32, tensorboard: false}
+"""
+
+PLAIN = ("training.jit_compile=false", "training.steps_per_execution=1", "training.cache=false",
+         "training.prefetch=false")
+
+
+def _config(tmp_path: Path) -> Path:
+    path = tmp_path / "fast.yaml"
+    path.write_text(textwrap.dedent(CONFIG))
+    return path
+
+
+def _train(tmp_path: Path, name: str, overrides=()):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = nnconf.train(_config(tmp_path), overrides, run_dir=tmp_path / name)
+    ran_out = [w for w in caught if "ran out of data" in str(w.message)]
+    return run, ran_out
+
+
+def test_the_speed_options_are_on_by_default():
+    defaults = Training()
+    assert defaults.jit_compile == "auto"  # XLA where Keras finds every layer supports it (a GPU), never forced
+    assert defaults.cache is True
+    assert defaults.prefetch is True
+
+
+def test_fast_defaults_learn_what_the_plain_settings_learn(tmp_path):
+    fast, fast_ran_out = _train(tmp_path, "fast")
+    plain, plain_ran_out = _train(tmp_path, "plain", PLAIN)
+    assert not fast_ran_out and not plain_ran_out
+    assert fast.status == plain.status == "finished"
+    assert len(fast.history["loss"]) == len(plain.history["loss"]) == 6
+    assert fast.metrics["accuracy"] > 0.8  # it learned something, so the comparison means something
+    assert abs(fast.metrics["accuracy"] - plain.metrics["accuracy"]) <= 0.03
+    assert math.isclose(fast.metrics["loss"], plain.metrics["loss"], rel_tol=0.05)
+    for key in ("loss", "val_loss"):
+        for a, b in zip(fast.history[key], plain.history[key]):
+            assert math.isclose(a, b, rel_tol=0.05), (key, fast.history[key], plain.history[key])
+
+
+def test_steps_per_execution_that_would_shift_epochs_is_refused_before_training(tmp_path):
+    # Keras runs each execution to its full length; one straddling an epoch's end would take the next
+    # epoch's batches. 41 steps per epoch here (a prime), so only 1 (or 41) fits.
+    with pytest.raises(nnconf.engine.train.TrainingError, match=r"must divide the 41 steps.*largest that does is 1"):
+        nnconf.train(_config(tmp_path), ("training.steps_per_execution=7",), run_dir=tmp_path / "seven")
+    assert not (tmp_path / "seven").exists()
+
+
+def test_steps_per_execution_that_divides_the_epoch_changes_no_result(tmp_path):
+    several, ran_out = _train(tmp_path, "several", ("training.steps_per_execution=41",))
+    one, _ = _train(tmp_path, "one", ("training.steps_per_execution=1",))
+    assert not ran_out
+    for key in ("loss", "val_loss", "accuracy"):
+        for a, b in zip(several.history[key], one.history[key]):
+            assert math.isclose(a, b, rel_tol=1e-5), (key, several.history[key], one.history[key])
