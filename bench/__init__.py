@@ -1,0 +1,1 @@
+"""nnconf against the plain Keras it replaces: ``python -m bench`` measures both and writes BENCHMARKS.md."""

@@ -1,0 +1,372 @@
+"""BENCHMARKS.md from the measured figures."""
+
+from __future__ import annotations
+
+import math
+
+from bench.figures import BUILT, WIDE_LAYERS, WIDE_TRAINING_FLOPS
+from bench.measure import median
+
+MODEL_NAMES = {"mnist_mlp": "MNIST-shaped MLP (784-128-10, batch 128)",
+               "small_cnn": "small CNN (2 conv + dense, batch 128)", "deep60": "60-layer MLP (deep60.yaml)",
+               "wide_mlp": "wide MLP (784-2048-2048-10, batch 512)"}
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 0.995 else f"{seconds * 1e3:.0f} ms"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms" if seconds < 0.1 else f"{seconds * 1e3:.0f} ms"
+
+
+def _x(ratio: float) -> str:
+    return "n/a" if math.isnan(ratio) else f"{ratio:.2f}x"
+
+
+def _met(ok: bool) -> str:
+    return "**met**" if ok else "**not met**"
+
+
+def _walls(runs: list[dict]) -> float:
+    return median(r["wall"] for r in runs)
+
+
+def render(machine: dict, results: dict, *, quick: bool, command: str, minutes: float) -> str:
+    out: list[str] = []
+    add = out.append
+    add("# Benchmarks\n")
+    add(f"nnconf against the plain Keras it replaces, measured side by side in one run of `{command}` "
+        f"({minutes:.1f} minutes{', quick mode: fewer repetitions' if quick else ''}). "
+        "Every measurement is a fresh process; nnconf and its baseline run alternately, and each figure is the "
+        "median of its repetitions. The machines these run on are shared and noisy: read the ratios, not the "
+        "absolute times.\n")
+    add("| machine | |\n|---|---|")
+    for key in ("date", "cpu", "cores", "memory", "os", "python", "tensorflow", "keras", "nnconf"):
+        add(f"| {key} | {machine[key]} |")
+    add(f"| load average (1/5/15 min) | {machine['load_before']} before, {machine.get('load_after', '?')} after |\n")
+
+    goals: list[str] = []
+    add("## Results\n")
+    add("| figure | nnconf | baseline | ratio | goal | |")
+    add("|---|---|---|---|---|---|")
+    start = results.get("startup")
+    if start:
+        runs = start["runs"]
+        lint, tf, summary, empty = (_walls(runs[k]) for k in ("lint", "import tensorflow", "summary", "python"))
+        add(f"| cold `nnconf lint configs/` (fresh process) | {_s(lint)} | {_s(tf)} (fresh `python -c \"import "
+            f"tensorflow\"`) | {_x(lint / tf)} | <= 0.1x | {_met(lint / tf <= 0.1)} |")
+        add(f"| `nnconf summary` of a 60-layer config (fresh process) | {_s(summary)} | {_s(tf)} (same) | "
+            f"{_x(summary / tf)} | < 0.3 s | {_met(summary < 0.3)} |")
+        goals.append(_startup_why(lint, tf, summary, empty, start))
+    build = results.get("build")
+    if build:
+        for model in BUILT:
+            m = build["models"][model]
+            ratio = m["ratio"]
+            add(f"| `nnconf.build(config)`, {MODEL_NAMES[model]}, later builds | {_ms(m['later']['nnconf'])} | "
+                f"{_ms(m['later']['keras'])} (written by hand) | {_x(ratio)} | <= 1.1x | {_met(ratio <= 1.1)} |")
+        for model in BUILT:
+            m = build["models"][model]
+            ratio = m["first"]["nnconf"] / m["first"]["keras"]
+            add(f"| `nnconf.build(config)`, {MODEL_NAMES[model]}, first build of a process | "
+                f"{_ms(m['first']['nnconf'])} | {_ms(m['first']['keras'])} (written by hand) | {_x(ratio)} | "
+                f"<= 1.1x | {_met(ratio <= 1.1)} |")
+        goals.append(_build_why(build))
+    train = results.get("training")
+    if train:
+        for model, sides in train.items():
+            ratio = sides["nnconf"]["epoch"] / sides["keras"]["epoch"]
+            add(f"| `nnconf train` samples/s, {MODEL_NAMES[model]}, {sides['nnconf']['epochs']} epochs | "
+                f"{sides['nnconf']['epoch']:,.0f} | {sides['keras']['epoch']:,.0f} (`model.fit(x, y, batch_size=...)`)"
+                f" | {_x(ratio)} | >= 1.3x | {_met(ratio >= 1.3)} |")
+    flops = results.get("flops")
+    if flops:
+        fraction = flops["achieved"]["epoch"] / flops["ceiling"]
+        add(f"| training FLOP/s, {MODEL_NAMES['wide_mlp']}, `nnconf train` | {flops['achieved']['epoch'] / 1e9:.1f} "
+            f"GFLOP/s | {flops['ceiling'] / 1e9:.1f} GFLOP/s (float32 2048x2048 matmul) | {fraction:.0%} | report | "
+            f"reported |")
+    if start:
+        runs = start["runs"]
+        add(f"| peak memory, `nnconf lint configs/` | {median(r['peak_mb'] for r in runs['lint']):.0f} MB | "
+            f"{median(r['peak_mb'] for r in runs['python']):.0f} MB (`python -c pass`) | "
+            f"{_x(median(r['peak_mb'] for r in runs['lint']) / median(r['peak_mb'] for r in runs['python']))} | "
+            "report | reported |")
+    if train:
+        sides = train["mnist_mlp"]
+        add(f"| peak memory, `nnconf train`, {MODEL_NAMES['mnist_mlp']} | {sides['nnconf']['peak_mb']:.0f} MB | "
+            f"{sides['keras']['peak_mb']:.0f} MB (the hand-written Keras script) | "
+            f"{_x(sides['nnconf']['peak_mb'] / sides['keras']['peak_mb'])} | report | reported |")
+    add("")
+    add("Ratios are nnconf / baseline: below 1 is faster for times, above 1 is faster for samples/s.\n")
+
+    if train:
+        goals.append(_training_why(train, results.get("levers")))
+    if flops:
+        goals.append(_flops_text(flops))
+    if start or train:
+        goals.append(_memory_text(start, train))
+    add("## Goals: met, not met, and why\n")
+    add("\n".join(goals))
+
+    if train:
+        add(_training_details(train))
+    if results.get("levers"):
+        add(_levers_table(results["levers"], train))
+    if start:
+        add(_startup_details(start))
+    if build:
+        add(_build_details(build))
+    add(_method())
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --- the why of each goal ------------------------------------------------------------------------
+
+
+def _startup_why(lint: float, tf: float, summary: float, empty: float, start: dict) -> str:
+    imports = start["imports"]
+    heavy = ", ".join(f"`{name}` {seconds * 1e3:.0f} ms" for name, seconds in imports["summary"]["heaviest"][:6])
+    tf_free = not imports["lint"]["tensorflow"] and not imports["summary"]["tensorflow"]
+    text = [f"- **Start-up.** `nnconf lint configs/` takes {_s(lint)} in a fresh process, {_x(lint / tf)} of a "
+            f"fresh `import tensorflow` ({_s(tf)}): the goal (<= 0.1x) is {_met(lint / tf <= 0.1)}. "
+            f"`nnconf summary` of the 60-layer config takes {_s(summary)}: the goal (< 0.3 s) is "
+            f"{_met(summary < 0.3)}. "
+            + ("Neither imports TensorFlow or Keras (checked with `python -X importtime` in this run)." if tf_free
+               else "**TensorFlow or Keras is imported on this path** (seen with `python -X importtime`).")]
+    parts = start.get("parts")
+    if parts:
+        text.append(f"  Where the summary's time goes, measured inside one process: importing `nnconf.api` (its "
+                    f"config schema classes) {_s(parts['import nnconf'])}, the first check of the config "
+                    f"{_s(parts['first check'])} (pydantic completes its validators on first use), the same check "
+                    f"again {_s(parts['second check'])}, formatting {_s(parts['format'])}; an empty Python starts in "
+                    f"{_s(empty)}.")
+    if summary >= 0.3 or lint / tf > 0.1:
+        text.append(f"  So nearly all of it is start-up, not work: importing nnconf's modules and their dependencies "
+                    f"({imports['summary']['modules']} modules; heaviest under `-X importtime`, which inflates them: "
+                    f"{heavy}) and building pydantic's validators for every layer, loss, optimizer and data schema. "
+                    "Reaching 0.3 s needs that schema built lazily or only for the layer types a config uses (or a "
+                    "lighter validation path for the CLI); that is in `nnconf/config/`, outside the benchmark's "
+                    "remit, so it is left as found.")
+    return "\n".join(text)
+
+
+def _build_why(build: dict) -> str:
+    models = build["models"]
+    later_met = all(models[m]["ratio"] <= 1.1 for m in BUILT)
+    first_met = all(models[m]["first"]["nnconf"] / models[m]["first"]["keras"] <= 1.1 for m in BUILT)
+    parts = [f"{MODEL_NAMES[m]} {_x(models[m]['ratio'])} ({_ms(models[m]['later']['nnconf'])} against "
+             f"{_ms(models[m]['later']['keras'])})" for m in BUILT]
+    firsts = [f"{MODEL_NAMES[m]} {_ms(models[m]['first']['nnconf'])} against {_ms(models[m]['first']['keras'])}"
+              for m in BUILT]
+    text = (f"- **Building.** Later builds (TensorFlow and nnconf imported, the process has built before): "
+            + "; ".join(parts) + f". Goal (<= 1.1x): {_met(later_met)}. The first build of a process: "
+            + "; ".join(firsts) + f". Goal: {_met(first_met)}.")
+    text += (" `nnconf.build(path)` does more than the hand-written code: it reads the YAML, validates it, infers "
+             "every shape and runs every lint rule, then builds the same Keras layers and compiles. Once a process "
+             "has done that once, the checking costs little next to Keras's own building")
+    if not first_met:
+        text += ("; the first time, it also pays pydantic completing its validators on first use (see "
+                 "*Start-up*: the first check of a config) and the first use of the lint rules, a fixed cost of "
+                 "about a tenth of a second or two that the hand-written code does not have, and that makes "
+                 "small models' first build several times slower. That is the same start-up cost as `nnconf "
+                 "lint`'s, and the same fix (a schema built lazily or only for the layer types used) would cut it")
+    return text + "."
+
+
+def _lever(levers: dict | None, words: str) -> dict | None:
+    for label, row in (levers or {}).get("rows", []):
+        if words in label:
+            return row
+    return None
+
+
+def _training_why(train: dict, levers: dict | None) -> str:
+    lines = ["- **Training throughput.** `nnconf train` with its defaults against the idiomatic "
+             "`model.compile(...)` + `model.fit(x, y, batch_size=..., validation_split=0.1)`, samples/s over whole "
+             "epochs:"]
+    for model, sides in train.items():
+        ratio = sides["nnconf"]["epoch"] / sides["keras"]["epoch"]
+        proposed = sides["proposed"]["epoch"] / sides["keras"]["epoch"]
+        lines.append(f"  - {MODEL_NAMES[model]}: {_x(ratio)}, goal (>= 1.3x) {_met(ratio >= 1.3)}; training steps "
+                     f"alone {_x(sides['nnconf']['steps'] / sides['keras']['steps'])}. With the proposed training "
+                     f"loop and `steps_per_execution: 32` (not shipped; see below): {_x(proposed)} "
+                     f"(steps alone {_x(sides['proposed']['steps'] / sides['keras']['steps'])}).")
+    defaults = train["mnist_mlp"]["nnconf"]["epoch"]
+
+    def versus(words: str) -> str:
+        row = _lever(levers, words)
+        return f"{_x(row['epoch'] / defaults)} of the defaults' samples/s" if row else "(not measured in a --quick run)"
+
+    mlp, cnn = train["mnist_mlp"], train["small_cnn"]
+    lines.append(
+        "  Why, measured (option figures are single MLP runs from the table of training options below, "
+        "relative to the defaults' median; a `--quick` run leaves that table out):\n"
+        "  - `jit_compile: auto` (the default) is Keras's rule: XLA where every layer supports it, but not on a "
+        f"CPU-only machine. Forcing XLA on this CPU (`jit_compile: true`): {versus('jit_compile true')}. So "
+        "`auto` is the fast default here, and a GPU gets XLA. (With a `seed`, nnconf enables TensorFlow's op "
+        "determinism and Keras then turns XLA off even on a GPU, so `jit_compile: true` with a seed is silently "
+        "not XLA.)\n"
+        "  - `steps_per_execution` is the lever that pays on a CPU for small models, whose steps are short "
+        "enough that the Python and callback work around each step is a large share: 32 with today's loop "
+        f"gives {versus('steps_per_execution 32 (today')} on the MLP. The CNN's steps are long: the proposed "
+        f"loop with 32 runs at {_x(cnn['proposed']['epoch'] / cnn['nnconf']['epoch'])} of the defaults there "
+        f"(on the MLP {_x(mlp['proposed']['epoch'] / mlp['nnconf']['epoch'])}; medians). "
+        "It stays 1 by default because today's training loop cannot use more soundly: `_Session._epochs` "
+        "concatenates every epoch into one stream and passes `steps_per_epoch`, and Keras runs each execution to "
+        "its full length unless the data ends. When `steps_per_execution` does not divide the steps of an "
+        "epoch, the last execution of each epoch eats batches of the next one: epochs shift, Keras warns that "
+        "the input ran out, and the last epoch starts the stream again. (The benchmark's MLP has 288 steps per "
+        "epoch, which 32 divides, so its row is sound; most data sets are not so lucky.) "
+        "nnconf now refuses such a setting before a run starts (with the largest value that divides the epoch), and `tests/test_fast_defaults.py` checks that a dividing value changes no result. The proposed loop "
+        "(`bench/prototype.py`) gives Keras one epoch per pass, so that Keras ends each epoch's last execution "
+        "itself, and shuffles indices (keyed by seed and epoch, so a killed and resumed run still ends exactly "
+        "where an uninterrupted one does) instead of moving every sample through a full-size shuffle buffer. "
+        "With it, histories with `steps_per_execution` 7 or 32 are identical to those with 1, and 32 can "
+        "become the default.\n"
+        f"  - `cache` and `prefetch` are on by default already; with every speed option off: "
+        f"{versus('all speed options off')}.\n"
+        "  - An nnconf epoch does more than the Keras script's: a checkpoint after every epoch (model and "
+        "optimizer state, and `best.keras` when the monitored value improves; "
+        f"{_s(mlp['nnconf']['checkpoint_seconds'] or 0)} per epoch on the MLP, included in its figure), the "
+        "history files, the TensorBoard callback (on by default), and a check of every step's loss for NaN. "
+        "The last two have per-batch hooks, which make Keras convert each step's logs to Python numbers "
+        "before the next step starts (it dispatches batch callbacks asynchronously only when no callback has "
+        "such hooks), and nnconf turns on op determinism whenever a config has a seed. This run does not "
+        "measure these separately; `steps_per_execution` > 1 makes all per-step costs per-execution ones.")
+    return "\n".join(lines)
+
+
+def _flops_text(flops: dict) -> str:
+    t = flops["training"]
+    return (f"- **FLOP/s.** `nnconf train` on the {MODEL_NAMES['wide_mlp']} runs "
+            f"{flops['achieved']['epoch'] / 1e9:.1f} GFLOP/s over whole epochs (validation and checkpoints "
+            f"included) and {flops['achieved']['steps'] / 1e9:.1f} GFLOP/s in its training steps alone, "
+            f"{flops['achieved']['epoch'] / flops['ceiling']:.0%} and {flops['achieved']['steps'] / flops['ceiling']:.0%} "
+            f"of this machine's float32 matmul rate through TensorFlow ({flops['ceiling'] / 1e9:.1f} GFLOP/s, "
+            f"median of 2048x2048 products; best {flops['ceiling_best'] / 1e9:.1f}). Counting: "
+            f"{flops['flops_per_sample'] / 1e6:.1f} MFLOP per training sample = 3 x the forward matmuls "
+            f"(2 x inputs x outputs for each of {', '.join(f'{a}x{b}' for a, b in WIDE_LAYERS)}); the backward "
+            f"pass counts as twice the forward one; biases, activations, loss and optimizer are not counted. "
+            f"{t['samples']:,} training samples, {t['epochs']} epochs, the first excluded.")
+
+
+def _memory_text(start: dict | None, train: dict | None) -> str:
+    text = "- **Peak memory** (maximum resident set size of the process), reported, no goal."
+    if start:
+        runs = start["runs"]
+        text += (f" `nnconf lint configs/` peaks at {median(r['peak_mb'] for r in runs['lint']):.0f} MB, an empty "
+                 f"Python at {median(r['peak_mb'] for r in runs['python']):.0f} MB, a bare `import tensorflow` at "
+                 f"{median(r['peak_mb'] for r in runs['import tensorflow']):.0f} MB.")
+    if train:
+        for model, sides in train.items():
+            text += (f" `nnconf train` of the {MODEL_NAMES[model]} peaks at {sides['nnconf']['peak_mb']:.0f} MB "
+                     f"against {sides['keras']['peak_mb']:.0f} MB for the Keras script "
+                     f"({sides['proposed']['peak_mb']:.0f} MB with the proposed loop).")
+        text += (" The difference is mostly copies of the training set: besides the prepared float32 arrays, "
+                 "today's loop holds the `from_tensor_slices` tensor, its `cache()` (of data already in memory) and "
+                 "a shuffle buffer as large as the training set; the proposed loop gathers batches from one tensor.")
+    return text
+
+
+# --- details -------------------------------------------------------------------------------------
+
+
+def _training_details(train: dict) -> str:
+    rows = ["\n## Training details\n",
+            "Samples per second over the epochs after the first (which traces and compiles). *Epoch*: from the "
+            "end of one epoch to the end of the next, as a user waits for it: training steps, validation, and "
+            "every callback (nnconf's checkpoints, history files and TensorBoard logs). *Steps*: from the start "
+            "of an epoch to the start of its validation: the training steps and their input pipeline alone. "
+            "*Process*: the whole command, from start to exit (imports, data, building, training, the final "
+            "test evaluation and the saved model). *Checkpoint*: the seconds nnconf's checkpoint callback takes "
+            "at an epoch's end (included in *epoch*).\n",
+            "| model | run | samples/s (epoch) | samples/s (steps) | first epoch | process | CPU time | peak memory "
+            "| checkpoint | test accuracy | each repetition (epoch samples/s) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    labels = {"nnconf": "`nnconf train` (defaults)", "keras": "hand-written Keras",
+              "proposed": "`nnconf train`, proposed loop + `steps_per_execution: 32`"}
+    for model, sides in train.items():
+        for side in ("keras", "nnconf", "proposed"):
+            r = sides[side]
+            checkpoint = "" if r["checkpoint_seconds"] is None else _s(r["checkpoint_seconds"])
+            rows.append(f"| {MODEL_NAMES[model]} | {labels[side]} | {r['epoch']:,.0f} | {r['steps']:,.0f} | "
+                        f"{_s(r['first_epoch_seconds'])} | {_s(r['wall'])} | {_s(r['cpu'])} | {r['peak_mb']:.0f} MB | "
+                        f"{checkpoint} | {r['accuracy']:.3f} | {', '.join(f'{v:,.0f}' for v in r['all_epoch'])} |")
+    rows.append(f"\nData: generated MNIST-shaped uint8 images (labels follow from the pixels, so the models "
+                f"learn); {train['mnist_mlp']['nnconf']['samples']:,} training samples for the MLP, "
+                f"{train['small_cnn']['nnconf']['samples']:,} for the CNN, 10% more held out for validation, "
+                "the same arrays on both sides. Test accuracies differ a little between the sides because "
+                "nnconf shuffles before holding out validation samples and Keras's `validation_split` takes "
+                "the last ones.")
+    return "\n".join(rows)
+
+
+def _levers_table(levers: dict, train: dict | None) -> str:
+    rows = ["\n## What each training option does here (MLP, one run each: indicative)\n",
+            "| setting | samples/s (epoch) | samples/s (steps) | first epoch | epochs |", "|---|---|---|---|---|"]
+    if train:
+        r = train["mnist_mlp"]["nnconf"]
+        rows.append(f"| defaults (from the results, median) | {r['epoch']:,.0f} | {r['steps']:,.0f} | "
+                    f"{_s(r['first_epoch_seconds'])} | {r['epochs']} |")
+        r = train["mnist_mlp"]["proposed"]
+        rows.append(f"| proposed loop, steps_per_execution 32 (from the results, median) | {r['epoch']:,.0f} | "
+                    f"{r['steps']:,.0f} | {_s(r['first_epoch_seconds'])} | {r['epochs']} |")
+    for label, r in levers["rows"]:
+        rows.append(f"| {label} | {r['epoch']:,.0f} | {r['steps']:,.0f} | {_s(r['first_epoch_seconds'])} | "
+                    f"{r['epochs']} |")
+    return "\n".join(rows)
+
+
+def _startup_details(start: dict) -> str:
+    rows = ["\n## Start-up details\n", "| command (fresh process) | median | each repetition | peak memory |",
+            "|---|---|---|---|"]
+    names = {"lint": "`nnconf lint configs/`", "summary": "`nnconf summary bench/configs/deep60.yaml`",
+             "import tensorflow": "`python -c \"import tensorflow\"`", "python": "`python -c pass`"}
+    for key, label in names.items():
+        runs = start["runs"][key]
+        rows.append(f"| {label} | {_s(_walls(runs))} | {', '.join(_s(r['wall']) for r in runs)} | "
+                    f"{median(r['peak_mb'] for r in runs):.0f} MB |")
+    for key in ("lint", "summary"):
+        imports = start["imports"][key]
+        rows.append(f"\nImports of `nnconf {key}` (`python -X importtime`, self time by package): TensorFlow "
+                    f"{'**imported**' if imports['tensorflow'] else 'not imported'}; {imports['modules']} modules; "
+                    + ", ".join(f"`{name}` {seconds * 1e3:.0f} ms" for name, seconds in imports["heaviest"]) + ".")
+    return "\n".join(rows)
+
+
+def _build_details(build: dict) -> str:
+    rows = ["\n## Build details\n",
+            "Seconds for `nnconf.build(path)` (read, validate, infer shapes, lint, build, compile) and for the same "
+            "model written by hand (build, compile; `bench/models.py`), TensorFlow and nnconf imported before "
+            "timing, `keras.backend.clear_session()` before each build. *First*: the first build of a fresh "
+            "process, one process per side, alternately (median over processes). *Later*: in the same processes, "
+            "rounds in which both sides build the model one right after the other, in alternating order; the "
+            "ratio is the median of the per-round ratios.\n",
+            "| model | nnconf first | Keras first | nnconf later | Keras later | ratio (later) | rounds |",
+            "|---|---|---|---|---|---|---|"]
+    for model in BUILT:
+        m = build["models"][model]
+        rows.append(f"| {MODEL_NAMES[model]} | {_ms(m['first']['nnconf'])} | {_ms(m['first']['keras'])} | "
+                    f"{_ms(m['later']['nnconf'])} | {_ms(m['later']['keras'])} | {_x(m['ratio'])} | {m['rounds']} |")
+    return "\n".join(rows) + "\n"
+
+
+def _method() -> str:
+    return (f"\n## How it is measured\n\n"
+            "- `python -m bench` (add `--quick` for fewer repetitions) generates the data, runs every "
+            "measurement as a fresh process (`python -m bench.work ...` or the `nnconf` command itself) and writes "
+            "this file. Wall time is the parent's clock around the process; peak memory is the process's own "
+            "maximum resident set size (`wait4`).\n"
+            "- nnconf and the baseline alternate, each repetition starting from a different side; the figure is "
+            "the median over repetitions.\n"
+            "- `nnconf train` runs through its own command line with its defaults; the only addition is a "
+            "callback that notes the time at epoch boundaries (no per-batch hooks). The Keras side is "
+            "`bench/work.py keras_train` with the models of `bench/models.py`, the same layers as "
+            "`bench/configs/*.yaml`; both sides fit with `verbose=2` (what `nnconf train` uses when its "
+            "output is not a terminal).\n"
+            "- The *proposed* rows run `nnconf train` with `bench/prototype.py`'s epoch pipeline patched in; "
+            "nnconf itself does not use it.\n"
+            f"- FLOP counting: {WIDE_TRAINING_FLOPS / 1e6:.1f} MFLOP per training sample of the wide MLP "
+            "(see the FLOP/s paragraph).\n"
+            "- This is a benchmark, not a test: nothing here asserts a time.")
