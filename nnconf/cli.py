@@ -248,9 +248,9 @@ def build(file: str, overrides: tuple[str, ...], output: str | None) -> None:
     """Build and compile the Keras model, print Keras's summary, and optionally save it."""
     if output and not output.endswith(".keras"):
         raise click.UsageError(f"--output {output}: the file name must end in .keras")
+    report = checked_config(file, overrides, lint=True)  # linted once, here, before TensorFlow starts
     from nnconf.engine.build import build_model
 
-    report = checked_config(file, overrides, lint=True)  # linted once, here
     model = build_model(report.config, report.inference)
     model.summary(print_fn=lambda text, **_: click.echo(text))
     if output:
