@@ -118,6 +118,7 @@ def building(s: Settings) -> dict:
     sides interleaved in the same processes (the ratio is the median of the paired ratios)."""
     firsts: dict[str, list[dict]] = {"nnconf": [], "keras": []}
     pairs: dict[str, list[list[float]]] = {model: [] for model in BUILT}
+    checking: dict[str, list[float]] = {model: [] for model in BUILT}
     for _, side in _alternating(s.reps_train, ["nnconf", "keras"]):
         log, out, _ = s.fresh(f"build-{side}")
         result = run([python(), "-m", "bench.work", "build", "--side", side, "--models", *BUILT,
@@ -125,6 +126,7 @@ def building(s: Settings) -> dict:
         firsts[side].append(result["first"])
         for model in BUILT:
             pairs[model] += result["pairs"][model]
+            checking[model].append(result["checking"][model])
     summary = {}
     for model in BUILT:
         summary[model] = {
@@ -132,6 +134,7 @@ def building(s: Settings) -> dict:
             "later": {side: median(p[i] for p in pairs[model]) for i, side in enumerate(("nnconf", "keras"))},
             "ratio": median(n / k for n, k in pairs[model]),
             "rounds": len(pairs[model]),
+            "checking": median(checking[model]),
         }
     s.say("  " + ", ".join(f"{m} {v['later']['nnconf'] * 1e3:.0f} ms vs {v['later']['keras'] * 1e3:.0f} ms"
                            for m, v in summary.items()))
@@ -213,7 +216,7 @@ LEVERS = [
     ("all speed options off (jit_compile false, steps_per_execution 1, cache false, prefetch false)",
      ["--set", "training.jit_compile=false", "--set", "training.steps_per_execution=1",
       "--set", "training.cache=false", "--set", "training.prefetch=false"]),
-    ("defaults, steps_per_execution 32 (today's loop: sound here only because 32 divides the 288 steps "
+    ("defaults, steps_per_execution 32 (today's loop accepts it here because 32 divides the 288 steps "
      "of an epoch)", ["--set", "training.steps_per_execution=32"]),
     ("defaults, jit_compile true, seed null (with a seed, nnconf enables op determinism and Keras then "
      "turns XLA off)", ["--set", "training.jit_compile=true", "--set", "seed=null"]),
