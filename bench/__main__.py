@@ -26,7 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=list(figures.FIGURES), help="measure only these figures")
     parser.add_argument("--json", help="also write the raw measurements to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (data, logs, run directories)")
+    parser.add_argument("--render", metavar="JSON", help="measure nothing: write the report from a --json file")
     args = parser.parse_args(argv)
+    if args.render:
+        saved = json.loads(Path(args.render).read_text())
+        Path(args.output).write_text(report.render(saved["machine"], saved["results"], **saved["run"]))
+        print(f"wrote {args.output} from {args.render}")
+        return 0
 
     try:
         import nnconf  # noqa: F401
@@ -51,10 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     described["load_after"] = machine.load()
     minutes = (time.perf_counter() - started) / 60
     command = "python -m bench" + (" --quick" if args.quick else "") + (f" --only {' '.join(args.only)}" if args.only else "")
-    text = report.render(described, results, quick=args.quick, command=command, minutes=minutes)
-    Path(args.output).write_text(text)
+    run = {"quick": args.quick, "command": command, "minutes": minutes}
+    Path(args.output).write_text(report.render(described, results, **run))
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": described, "results": results}, indent=1, default=str))
+        Path(args.json).write_text(json.dumps({"machine": described, "results": results, "run": run}, indent=1))
     print(f"wrote {args.output} ({minutes:.1f} minutes)" + (f"; kept {work}" if args.keep else ""))
     return 0
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from bench import data
-from bench.measure import ROOT, Process, median, nnconf_command, python, run
+from bench.measure import Process, median, nnconf_command, python, run
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
 
@@ -148,7 +148,7 @@ TRAINED = {"mnist_mlp": ("mnist", 4), "small_cnn": ("cnn", 3), "wide_mlp": ("wid
 PROPOSED = ["--prototype", "--set", "training.steps_per_execution=32"]
 
 
-def _train(s: Settings, side: str, model: str, extra: list[str] = (), epochs: int | None = None) -> Process:
+def _train(s: Settings, side: str, model: str, extra: list[str] | tuple = (), epochs: int | None = None) -> Process:
     dataset, default_epochs = TRAINED[model]
     epochs = epochs or default_epochs
     log, out, run_dir = s.fresh(f"{model}-{side}")
