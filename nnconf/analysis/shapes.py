@@ -137,14 +137,14 @@ _MATRIX_INITIALIZERS = {"identity": (2,), "orthogonal": tuple(range(2, 9))}
 
 
 def _check_initializer_ranks(layer: LayerShape, source: SourceMap) -> Finding | None:
-    for field in type(layer.spec).model_fields:
-        spec = getattr(layer.spec, field)
-        if not field.endswith("_initializer") or getattr(spec, "canonical", None) not in _MATRIX_INITIALIZERS:
+    for argument in type(layer.spec).model_fields:
+        spec = getattr(layer.spec, argument)
+        if not argument.endswith("_initializer") or getattr(spec, "canonical", None) not in _MATRIX_INITIALIZERS:
             continue
-        weight = layer.weights.get(field.removesuffix("_initializer"))
+        weight = layer.weights.get(argument.removesuffix("_initializer"))
         if weight is not None and len(weight) not in _MATRIX_INITIALIZERS[spec.canonical]:
-            return _at(source, _layer_path(layer) + (field,),
-                       f"{spec.canonical} initializes matrices, but {field.removesuffix('_initializer')} of layer "
+            return _at(source, _layer_path(layer) + (argument,),
+                       f"{spec.canonical} initializes matrices, but {argument.removesuffix('_initializer')} of layer "
                        f"{layer.name!r} has shape {list(weight)}", hint="use zeros, ones or a random initializer")
     return None
 

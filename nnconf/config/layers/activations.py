@@ -8,8 +8,7 @@ from pydantic import Field
 
 from nnconf.config.base import NonNegativeFloat, PositiveInt
 from nnconf.config.functions import Constraint, Initializer, Regularizer
-from nnconf.config.layers.base import Layer, Shape, ShapeError, format_shape, require_known
-from nnconf.config.layers.normalization import require_axis
+from nnconf.config.layers.base import Layer, Shape, ShapeError, format_shape, require_axis, require_known
 
 
 class ReLU(Layer):

@@ -8,7 +8,7 @@ count follows. Shapes never include the batch axis; ``None`` is a dimension of u
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, ClassVar, Literal, Optional, Union
 
 from pydantic import Field
 from typing_extensions import TypeAliasType
@@ -77,6 +77,10 @@ class Layer(StrictModel):
 
     def param_count(self, input_shape: Shape | list[Shape]) -> int:
         return sum(math.prod(shape) for shape in self.weight_shapes(input_shape).values())
+
+
+# Keras's data_format argument; None means Keras's configured default, channels_last.
+DataFormat = Optional[Literal["channels_last", "channels_first"]]
 
 
 # --- helpers for the shape rules ---------------------------------------------------------------
@@ -154,3 +158,15 @@ def spatial_output(layer: str, spatial: tuple, kernels: tuple, strides: tuple, p
                 hint="use padding: same, a smaller window, or less downsampling before this layer",
             )
     return out
+
+
+def require_axis(axis: int, input_shape: Shape, layer: str, field: str = "axis") -> int:
+    """The axis as an index into the shape with the batch axis (0); out of range is a ShapeError."""
+    rank = len(input_shape) + 1
+    if not -rank <= axis < rank:
+        raise ShapeError(
+            f"{layer} has {field} {axis}, outside input shape {format_shape(input_shape)} (rank {rank})",
+            field=field,
+            hint=f"axes count the batch axis as 0; use one in {-rank}..{rank - 1}, e.g. -1 for the last axis",
+        )
+    return axis % rank

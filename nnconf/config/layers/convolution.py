@@ -13,13 +13,12 @@ from nnconf.config.base import NonNegativeInt, PositiveInt
 from nnconf.config.functions import Activation as ActivationFunction
 from nnconf.config.functions import Constraint, Initializer, Regularizer
 from nnconf.config.layers.base import (
-    Layer, Shape, ShapeError, as_tuple, deconv_length, require_known, require_rank, spatial_output,
+    DataFormat, Layer, Shape, ShapeError, as_tuple, deconv_length, require_known, require_rank, spatial_output,
 )
 from nnconf.config.layers.core import KernelArguments
 
 # One int for every spatial axis, or a list of one int per axis, as Keras takes window arguments.
 IntOrTuple = Union[PositiveInt, list[PositiveInt]]
-DataFormat = Optional[Literal["channels_last", "channels_first"]]
 
 _SPATIAL_AXES = {1: "steps", 2: "rows, cols", 3: "depth, rows, cols"}
 

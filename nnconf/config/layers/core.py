@@ -8,7 +8,7 @@ from typing import Literal, Optional
 from nnconf.config.base import PositiveInt, Rate, Seed
 from nnconf.config.functions import Activation as ActivationFunction
 from nnconf.config.functions import Constraint, Initializer, Regularizer
-from nnconf.config.layers.base import Layer, Shape, ShapeError, require_known
+from nnconf.config.layers.base import DataFormat, Layer, Shape, ShapeError, require_known
 
 
 class KernelArguments(Layer):
@@ -82,7 +82,7 @@ class Flatten(Layer):
     """
 
     type: Literal["Flatten"]
-    data_format: Optional[Literal["channels_last", "channels_first"]] = None
+    data_format: DataFormat = None
 
     def output_shape(self, input_shape: Shape) -> Shape:
         if any(d is None for d in input_shape):

@@ -8,21 +8,9 @@ from pydantic import Field, field_validator
 
 from nnconf.config.base import PositiveFloat
 from nnconf.config.functions import Constraint, Initializer, Regularizer
-from nnconf.config.layers.base import Layer, Shape, ShapeError, format_shape, require_known
+from nnconf.config.layers.base import Layer, Shape, ShapeError, require_axis, require_known
 
 Momentum = Annotated[float, Field(ge=0, le=1)]
-
-
-def require_axis(axis: int, input_shape: Shape, layer: str, field: str = "axis") -> int:
-    """The axis as an index into the shape with the batch axis (0); out of range is a ShapeError."""
-    rank = len(input_shape) + 1
-    if not -rank <= axis < rank:
-        raise ShapeError(
-            f"{layer} has {field} {axis}, outside input shape {format_shape(input_shape)} (rank {rank})",
-            field=field,
-            hint=f"axes count the batch axis as 0; use one in {-rank}..{rank - 1}, e.g. -1 for the last axis",
-        )
-    return axis % rank
 
 
 def normalized_size(axis: int, input_shape: Shape, layer: str) -> int:

@@ -6,14 +6,14 @@ Flatten is a core layer (``core.py``).
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import Field
 
 from nnconf.config.base import NonNegativeInt, PositiveInt
-from nnconf.config.layers.base import Layer, Shape, ShapeError, as_tuple, format_shape, require_rank
-
-DataFormat = Optional[Literal["channels_last", "channels_first"]]
+from nnconf.config.layers.base import (
+    DataFormat, Layer, Shape, ShapeError, as_tuple, format_shape, require_rank,
+)
 PositivePair = Annotated[list[PositiveInt], Field(min_length=2, max_length=2)]
 NonNegativePair = Annotated[list[NonNegativeInt], Field(min_length=2, max_length=2)]
 # Keras takes each axis's amount as one int (both sides) or a (before, after) pair, independently.
