@@ -1,7 +1,5 @@
 """Building blocks of the config schema: strict models and name-or-mapping specs."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Union, get_args
 
 from functools import cache
@@ -36,6 +34,18 @@ class StrictModel(BaseModel):
         if isinstance(data, dict) and isinstance(info.context, dict):
             info.context.setdefault("sections", {})[id(data)] = cls
         return data
+
+
+def default_section(section: type[StrictModel]) -> Any:
+    """A field whose default is ``section()``, built on first use rather than at import.
+
+    A default instance would build the section's validator when the module loads; the JSON Schema
+    still shows the default so editors can.
+    """
+    def show_default(schema: dict) -> None:
+        schema["default"] = section().model_dump(mode="json")
+
+    return Field(default_factory=section, json_schema_extra=show_default)
 
 
 @cache

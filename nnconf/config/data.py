@@ -1,7 +1,5 @@
 """The ``data:`` section: where the samples come from and how they are split, scaled and encoded."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field, model_validator

@@ -1,7 +1,5 @@
 """Writing a config back out as YAML, every default filled in."""
 
-from __future__ import annotations
-
 import yaml
 
 

@@ -1,7 +1,5 @@
 """Activations, initializers, regularizers and constraints: the functions layers take by name."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal, Optional
 
 from pydantic import model_validator

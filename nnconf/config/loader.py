@@ -9,8 +9,6 @@ PyYAML only composes the node graph here; nnconf turns nodes into plain Python v
   quickly with a finding instead of a hang or a traceback.
 """
 
-from __future__ import annotations
-
 import math
 import os
 import re

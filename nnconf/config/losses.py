@@ -1,7 +1,5 @@
 """Losses, by Keras name, with their Keras arguments and defaults."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal, Optional
 
 from pydantic import Field

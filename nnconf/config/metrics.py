@@ -1,7 +1,5 @@
 """Metrics, by Keras name, with the arguments of those that take any."""
 
-from __future__ import annotations
-
 from typing import Literal, Optional, Union
 
 from pydantic import Field

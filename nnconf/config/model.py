@@ -1,12 +1,10 @@
 """The top level of a config: the model, its task, loss, optimizer and metrics."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from nnconf.config.base import IDENTIFIER, MODEL_NAME, RULE_CODE, PositiveFloat, Shape, StrictModel
+from nnconf.config.base import IDENTIFIER, MODEL_NAME, RULE_CODE, PositiveFloat, Shape, StrictModel, default_section
 from nnconf.config.data import Data
 from nnconf.config.layers import AnyLayer
 from nnconf.config.losses import Loss
@@ -143,8 +141,8 @@ class Config(StrictModel):
     optimizer: Optimizer = "adam"
     metrics: Metrics = []
     data: Optional[Data] = None
-    training: Training = Training()
-    lint: LintSettings = LintSettings()
+    training: Training = default_section(Training)
+    lint: LintSettings = default_section(LintSettings)
 
     def tasks(self) -> dict[str, str]:
         """The task of each output (``''`` names the single output of a one-output model)."""

@@ -1,7 +1,5 @@
 """Optimizers and learning-rate schedules, by Keras name, with Keras's defaults."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal, Optional, Union
 
 from pydantic import Field

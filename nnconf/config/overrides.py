@@ -1,7 +1,5 @@
 """``--set key.path=value`` overrides, applied to the loaded data before validation."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
 from typing import Any

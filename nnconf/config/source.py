@@ -1,7 +1,5 @@
 """Where each value of a config came from: a file position or a --set override."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass, field
 
 Path = tuple  # of str keys and int indices

@@ -1,12 +1,10 @@
 """The ``training:`` section: how long, on what, and what is kept of the run."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field
 
-from nnconf.config.base import DEVICE, NonNegativeFloat, PositiveInt, StrictModel
+from nnconf.config.base import DEVICE, NonNegativeFloat, PositiveInt, StrictModel, default_section
 
 
 class EarlyStopping(StrictModel):
@@ -86,12 +84,12 @@ class Training(StrictModel):
     epochs: PositiveInt = 10
     batch_size: PositiveInt = 32
     early_stopping: Optional[EarlyStopping] = None
-    checkpoints: Checkpoints = Checkpoints()
+    checkpoints: Checkpoints = default_section(Checkpoints)
     device: Device = "auto"
     mixed_precision: bool = False
     jit_compile: Union[Literal["auto"], bool] = "auto"
     steps_per_execution: PositiveInt = 1
     cache: bool = True
     prefetch: bool = True
-    distribution: Distribution = Distribution()
+    distribution: Distribution = default_section(Distribution)
     tensorboard: bool = True

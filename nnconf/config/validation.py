@@ -1,7 +1,5 @@
 """From YAML text to a validated Config, with every problem turned into a located finding."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field

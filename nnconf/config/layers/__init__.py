@@ -1,7 +1,5 @@
 """Every layer type nnconf accepts, gathered from the family modules into one tagged union."""
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, Union
 

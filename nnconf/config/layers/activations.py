@@ -1,7 +1,5 @@
 """Activation layers: ReLU, LeakyReLU, PReLU, ELU, Softmax."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """Attention layers: MultiHeadAttention."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
 from pydantic import Field, model_serializer, model_validator

@@ -5,8 +5,6 @@ Keras has them), its output-shape rule and the shapes of its weights, from which
 count follows. Shapes never include the batch axis; ``None`` is a dimension of unknown size.
 """
 
-from __future__ import annotations
-
 import math
 from typing import Any, ClassVar, Literal, Optional, Union
 

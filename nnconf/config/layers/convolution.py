@@ -3,8 +3,6 @@
 Also the base for every layer over spatial axes and a channel axis, which pooling shares.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal, Optional, Union
 
 from pydantic import field_validator, model_validator

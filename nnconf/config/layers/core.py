@@ -1,7 +1,5 @@
 """Core layers: Dense, Activation, Dropout, Flatten, Embedding."""
 
-from __future__ import annotations
-
 import math
 from typing import Literal, Optional
 

@@ -4,8 +4,6 @@ Concatenate joins inputs along an axis; Add, Subtract, Multiply, Average, Maximu
 combine them elementwise; Dot takes dot products between two inputs.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, ClassVar, Literal, Optional, Union
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """Normalization layers: BatchNormalization, LayerNormalization."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field, field_validator

@@ -1,7 +1,5 @@
 """Pooling layers: max and average pooling over windows, and global pooling over all spatial axes."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal, Optional
 
 from nnconf.config.layers.base import Shape, spatial_output

@@ -1,7 +1,5 @@
 """Preprocessing layers: Rescaling."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from nnconf.config.layers.base import Layer

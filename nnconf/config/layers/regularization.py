@@ -1,7 +1,5 @@
 """Regularization layers: SpatialDropout1D, SpatialDropout2D, GaussianNoise (Dropout is in core)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, ClassVar, Literal, Optional
 
 from pydantic import Field

@@ -3,8 +3,6 @@
 Flatten is a core layer (``core.py``).
 """
 
-from __future__ import annotations
-
 import math
 from typing import Annotated, Literal, Union
 

@@ -1,7 +1,5 @@
 """Recurrent layers (SimpleRNN, LSTM, GRU) and the wrappers that apply a layer along a sequence."""
 
-from __future__ import annotations
-
 from contextlib import contextmanager
 from typing import ClassVar, Iterator, Literal, Optional, Union
 
