@@ -1,13 +1,12 @@
 """Building blocks of the config schema: strict models and name-or-mapping specs."""
 
-from typing import Annotated, Any, ClassVar, Union, get_args
-
+from contextvars import ContextVar
 from functools import cache
+from typing import Annotated, Any, Callable, ClassVar, Mapping, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_serializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, ValidationInfo, model_serializer, model_validator
 from pydantic.json_schema import GetJsonSchemaHandler, JsonSchemaValue
-from pydantic_core import CoreSchema
-from typing_extensions import TypeAliasType
+from pydantic_core import CoreSchema, PydanticKnownError, core_schema
 
 
 class StrictModel(BaseModel):
@@ -88,24 +87,77 @@ class NamedSpec(StrictModel):
         return {"anyOf": [shorthand, dict(schema)], "title": schema.get("title", cls.__name__)}
 
 
-def by_name(alias: str, *specs: type[NamedSpec]) -> Any:
-    """A union of named specs picked by their ``name`` (or the string shorthand).
+class ChosenBy:
+    """Annotation for a field holding one of several models, chosen by one key of the value.
 
-    It is a named type alias so that pydantic builds its schema once and refers to it everywhere,
-    rather than rebuilding it for each of the hundreds of fields that use it.
+    A pydantic tagged union builds the validator of every member on the first check of any config,
+    and builds it again inside every model that uses the union: most of a cold ``nnconf lint``'s
+    time. Here each member's validator is built the first time a config uses it, once. The errors
+    are those of pydantic's tagged union, so findings do not change.
+
+    Args:
+        alias: the name of the union in the JSON Schema's ``$defs``.
+        members: returns the member classes by key value (a callable: the layer registry is
+            complete only once every family module has imported the one defining this).
+        key: the field that chooses, ``type`` or ``name``.
+        shorthand: whether a bare string is the key (``relu`` for ``{name: relu}``); without it a
+            value must be a mapping.
     """
-    tagged = []
-    for spec in specs:
-        tagged.extend(Annotated[spec, Tag(name)] for name in spec.names())
-    return TypeAliasType(alias, Annotated[Union[tuple(tagged)], Discriminator(_name_of)])
+
+    def __init__(self, alias: str, members: Callable[[], Mapping[str, type[BaseModel]]], key: str,
+                 shorthand: bool = False):
+        self.alias, self.members, self.key, self.shorthand = alias, members, key, shorthand
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.with_info_plain_validator_function(self._validate)
+
+    def _validate(self, value: Any, info: ValidationInfo) -> BaseModel:
+        members = self.members()
+        tag = self._tag(value)
+        member = members.get(tag) if isinstance(tag, str) else None
+        if member is not None and isinstance(value, member):
+            return value
+        if not self.shorthand and not isinstance(value, dict):
+            raise PydanticKnownError("model_attributes_type")
+        if tag is None:
+            raise PydanticKnownError("union_tag_not_found", {"discriminator": repr(self.key)})
+        if member is None:
+            expected = ", ".join(repr(name) for name in members)
+            raise PydanticKnownError("union_tag_invalid",
+                                     {"discriminator": repr(self.key), "tag": str(tag), "expected_tags": expected})
+        return member.model_validate(value, context=info.context)
+
+    def _tag(self, value: Any) -> Any:
+        if isinstance(value, str) and self.shorthand:
+            return value
+        if isinstance(value, dict):
+            return value.get(self.key)
+        return getattr(value, self.key, None) if isinstance(value, BaseModel) else None
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # Written once under $defs; a layer union holds wrappers that hold the union again.
+        reference = core_schema.definition_reference_schema(self.alias)
+        if self.alias in _unions_being_written.get():
+            return handler(reference)
+        # A string discriminator gives editors a mapping from key to member; shorthands have none.
+        union = core_schema.tagged_union_schema(
+            {tag: member.__pydantic_core_schema__ for tag, member in self.members().items()},
+            discriminator=self._tag if self.shorthand else self.key, ref=self.alias)
+        token = _unions_being_written.set(_unions_being_written.get() | {self.alias})
+        try:
+            return handler(core_schema.definitions_schema(reference, [union]))
+        finally:
+            _unions_being_written.reset(token)
 
 
-def _name_of(value: Any) -> Any:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return value.get("name")
-    return getattr(value, "name", None)
+_unions_being_written: ContextVar[frozenset[str]] = ContextVar("unions_being_written", default=frozenset())
+
+
+def by_name(alias: str, *specs: type[NamedSpec]) -> Any:
+    """One of several named specs, picked by its ``name`` (or the string shorthand)."""
+    members = {name: spec for spec in specs for name in spec.names()}
+    union_type = Union[specs] if len(specs) > 1 else specs[0]
+    return Annotated[union_type, ChosenBy(alias, lambda: members, "name", shorthand=True)]
 
 
 # Names that become Keras layer names, graph references and run directories: plain identifiers, so

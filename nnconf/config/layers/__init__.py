@@ -1,31 +1,52 @@
-"""Every layer type nnconf accepts, gathered from the family modules into one tagged union."""
+"""Every layer type nnconf accepts, by name, each from the family module that defines it.
 
-import sys
-from typing import Annotated, Union
+A family module is imported the first time one of its types is looked up, so reading a config
+creates only the layer classes it uses: creating all of them is a third of a cold ``nnconf lint``.
+"""
 
-from pydantic import Field
+import importlib
+from typing import Iterator, Mapping
 
-from nnconf.config.layers import (
-    activations, attention, convolution, core, merging, normalization, pooling, preprocessing, regularization,
-    reshaping, rnn,
-)
-from nnconf.config.layers.base import Layer, Shape, ShapeError
+from nnconf.config.layers.base import AnyLayer, Layer, Shape, ShapeError
 
-_FAMILIES = (
-    core, activations, convolution, pooling, normalization, regularization, preprocessing, reshaping,
-    merging, rnn, attention,
-)
-
-LAYER_CLASSES: dict[str, type[Layer]] = {
-    cls.model_fields["type"].annotation.__args__[0]: cls for family in _FAMILIES for cls in family.LAYERS
+# Families and their types in the order listings show them (tests keep this equal to the classes
+# each family module defines).
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "core": ("Dense", "Activation", "Dropout", "Flatten", "Embedding"),
+    "activations": ("ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"),
+    "convolution": ("Conv1D", "Conv2D", "Conv3D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose"),
+    "pooling": (
+        "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
+        "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+    ),
+    "normalization": ("BatchNormalization", "LayerNormalization"),
+    "regularization": ("SpatialDropout1D", "SpatialDropout2D", "GaussianNoise"),
+    "preprocessing": ("Rescaling",),
+    "reshaping": ("Reshape", "Permute", "RepeatVector", "UpSampling2D", "ZeroPadding2D", "Cropping2D"),
+    "merging": ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot"),
+    "rnn": ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"),
+    "attention": ("MultiHeadAttention",),
 }
-AnyLayer = Annotated[Union[tuple(LAYER_CLASSES.values())], Field(discriminator="type")]
+_FAMILY_OF = {name: family for family, names in FAMILIES.items() for name in names}
 
-# Wrappers (Bidirectional, TimeDistributed) name "AnyLayer" in their fields. Pydantic resolves that
-# forward reference in the wrapper's module when it first builds the schema; models build lazily
-# (defer_build), so a forced model_rebuild here would cost the whole schema at import time.
-for _cls in LAYER_CLASSES.values():
-    if _cls.WRAPS_LAYER:
-        sys.modules[_cls.__module__].AnyLayer = AnyLayer
 
-__all__ = ["AnyLayer", "LAYER_CLASSES", "Layer", "Shape", "ShapeError"]
+class _LayerClasses(Mapping[str, type[Layer]]):
+    """Layer classes by type name; looking one up imports its family."""
+
+    def __getitem__(self, name: str) -> type[Layer]:
+        family = importlib.import_module(f"{__name__}.{_FAMILY_OF[name]}")
+        return getattr(family, name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in _FAMILY_OF
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_FAMILY_OF)
+
+    def __len__(self) -> int:
+        return len(_FAMILY_OF)
+
+
+LAYER_CLASSES: Mapping[str, type[Layer]] = _LayerClasses()
+
+__all__ = ["AnyLayer", "FAMILIES", "LAYER_CLASSES", "Layer", "Shape", "ShapeError"]

@@ -103,5 +103,3 @@ class Softmax(Layer):
             require_axis(axis, input_shape, "Softmax")
         return tuple(input_shape)
 
-
-LAYERS = (ReLU, LeakyReLU, PReLU, ELU, Softmax)

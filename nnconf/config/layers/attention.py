@@ -154,5 +154,3 @@ class MultiHeadAttention(Layer):
                              f"{rank + 1}", field="attention_axes")
         return set(axes)
 
-
-LAYERS = (MultiHeadAttention,)

@@ -6,12 +6,12 @@ count follows. Shapes never include the batch axis; ``None`` is a dimension of u
 """
 
 import math
-from typing import Any, ClassVar, Literal, Optional, Union
+from typing import Annotated, Any, ClassVar, Literal, Mapping, Optional, Union
 
 from pydantic import Field
 from typing_extensions import TypeAliasType
 
-from nnconf.config.base import IDENTIFIER, StrictModel
+from nnconf.config.base import IDENTIFIER, ChosenBy, StrictModel
 
 Shape = tuple  # of int | None, one sample, no batch axis
 NestedFloats = TypeAliasType("NestedFloats", Union[float, list["NestedFloats"]])
@@ -75,6 +75,16 @@ class Layer(StrictModel):
 
     def param_count(self, input_shape: Shape | list[Shape]) -> int:
         return sum(math.prod(shape) for shape in self.weight_shapes(input_shape).values())
+
+
+def _layer_classes() -> Mapping[str, type["Layer"]]:
+    # The registry gathers the family modules, which import this one.
+    from nnconf.config.layers import LAYER_CLASSES
+    return LAYER_CLASSES
+
+
+# Any layer type, chosen by its ``type``: what a model's ``layers`` and a wrapper's ``layer`` hold.
+AnyLayer = Annotated[Layer, ChosenBy("AnyLayer", _layer_classes, "type")]
 
 
 # Keras's data_format argument; None means Keras's configured default, channels_last.

@@ -314,5 +314,3 @@ class Conv2DTranspose(ConvolutionWindow, KernelArguments):
             shapes["bias"] = (self.filters,)
         return shapes
 
-
-LAYERS = (Conv1D, Conv2D, Conv3D, SeparableConv2D, DepthwiseConv2D, Conv2DTranspose)

@@ -114,5 +114,3 @@ class Embedding(Layer):
     def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
         return {"embeddings": (self.input_dim, self.output_dim)}
 
-
-LAYERS = (Dense, Activation, Dropout, Flatten, Embedding)

@@ -204,5 +204,3 @@ class Dot(Merge):
         out = first[:i] + first[i + 1:] + second[:j] + second[j + 1:]
         return out or (1,)
 
-
-LAYERS = (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Dot)

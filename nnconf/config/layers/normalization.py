@@ -129,5 +129,3 @@ class LayerNormalization(AffineNormalization):
             shapes["beta"] = shape
         return shapes
 
-
-LAYERS = (BatchNormalization, LayerNormalization)

@@ -124,8 +124,3 @@ class GlobalMaxPooling2D(GlobalPooling):
 
     type: Literal["GlobalMaxPooling2D"]
 
-
-LAYERS = (
-    MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D,
-    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D,
-)

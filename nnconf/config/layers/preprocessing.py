@@ -17,5 +17,3 @@ class Rescaling(Layer):
     scale: float
     offset: float = 0.0
 
-
-LAYERS = (Rescaling,)

@@ -65,5 +65,3 @@ class GaussianNoise(Layer):
     stddev: Annotated[float, Field(ge=0, le=1)]
     seed: Optional[Seed] = None
 
-
-LAYERS = (SpatialDropout1D, SpatialDropout2D, GaussianNoise)

@@ -193,5 +193,3 @@ class Cropping2D(Layer):
             shape[axis] -= before + after
         return tuple(shape)
 
-
-LAYERS = (Reshape, Permute, RepeatVector, UpSampling2D, ZeroPadding2D, Cropping2D)

@@ -7,7 +7,7 @@ from pydantic import ValidationInfo, field_validator, model_validator
 
 from nnconf.config.base import PositiveInt, Rate, Seed
 from nnconf.config.functions import Activation, Constraint, Initializer, Regularizer
-from nnconf.config.layers.base import Layer, Shape, ShapeError, require_known, require_rank
+from nnconf.config.layers.base import AnyLayer, Layer, Shape, ShapeError, require_known, require_rank
 from nnconf.config.layers.core import KernelArguments
 
 
@@ -180,9 +180,9 @@ class Bidirectional(Layer):
     WRAPS_LAYER = True
 
     type: Literal["Bidirectional"]
-    layer: "AnyLayer"
+    layer: AnyLayer
     merge_mode: Optional[Literal["sum", "mul", "concat", "ave"]] = "concat"
-    backward_layer: Optional["AnyLayer"] = None
+    backward_layer: Optional[AnyLayer] = None
 
     @field_validator("merge_mode")
     @classmethod
@@ -250,7 +250,7 @@ class TimeDistributed(Layer):
     WRAPS_LAYER = True
 
     type: Literal["TimeDistributed"]
-    layer: "AnyLayer"
+    layer: AnyLayer
 
     @field_validator("layer")
     @classmethod
@@ -278,5 +278,3 @@ class TimeDistributed(Layer):
                 hint="give each sample a time axis first, e.g. with Reshape",
             )
 
-
-LAYERS = (SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed)
