@@ -15,7 +15,8 @@ import pytest
 
 import nnconf
 from nnconf.config.training import Distribution
-from nnconf.engine.distribute import Distributed, DistributionError, cluster_config, is_chief, scaled_learning_rate
+from nnconf.engine.distribute import Distributed, DistributionError, cluster_config, is_chief, one_step_per_execution, \
+    scaled_learning_rate
 from nnconf.engine.train import TrainingError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,6 +130,14 @@ def test_the_learning_rate_is_scaled_only_when_asked(tmp_path):
     assert scaled_learning_rate(schedule, 2)[0].optimizer.learning_rate.initial_learning_rate == pytest.approx(0.02)
 
 
+def test_several_replicas_run_one_step_per_call_and_say_so(tmp_path):
+    config = nnconf.load(small_config(tmp_path, 1))
+    assert config.training.steps_per_execution == 32
+    assert one_step_per_execution(config, 1) == (config, None)
+    single, line = one_step_per_execution(config, 2)
+    assert single.training.steps_per_execution == 1 and line.startswith("steps_per_execution 32 -> 1")
+
+
 def test_cluster_flags_become_tf_config_and_worker_0_is_the_chief():
     assert json.loads(cluster_config("10.0.0.1:2222,10.0.0.2:2222", 1)) == {
         "cluster": {"worker": ["10.0.0.1:2222", "10.0.0.2:2222"]}, "task": {"type": "worker", "index": 1}}
@@ -167,6 +176,7 @@ def test_mirrored_over_two_logical_cpus_ends_close_to_one_device(tmp_path):
     result = nnconf_cli("train", str(config), "--set", TWO_CPUS, "--run-dir", str(tmp_path / "mirrored"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "strategy: mirrored, 2 replicas, 16 samples per replica" in result.stdout
+    assert "steps_per_execution 32 -> 1" in result.stdout
     assert result.stdout.count(f"{STEPS}/{STEPS} ") == 5  # every epoch took all its batches
     mirrored = json.loads((tmp_path / "mirrored" / "metrics.json").read_text())
     assert mirrored["accuracy"] == pytest.approx(single.metrics["accuracy"], abs=0.05)

@@ -74,7 +74,8 @@ class Training(StrictModel):
         mixed_precision: compute in float16 on GPU (``mixed_float16``), keeping outputs in float32.
         jit_compile: compile steps with XLA: ``auto`` where every layer supports it, or true/false.
         steps_per_execution: training steps run per call into TensorFlow; more is faster for
-            small models, and changes no result.
+            small models. Any value is sound (an epoch's last call runs the steps it has left),
+            and it changes no result. Over several replicas a call runs one step.
         cache: keep the prepared dataset in memory after the first epoch.
         prefetch: prepare the next batches while the current one trains.
         distribution: devices and machines to train on.
@@ -88,7 +89,7 @@ class Training(StrictModel):
     device: Device = "auto"
     mixed_precision: bool = False
     jit_compile: Union[Literal["auto"], bool] = "auto"
-    steps_per_execution: PositiveInt = 1
+    steps_per_execution: PositiveInt = 32
     cache: bool = True
     prefetch: bool = True
     distribution: Distribution = default_section(Distribution)

@@ -22,7 +22,8 @@ all-reduce on CPUs, ``tf.distribute.HierarchicalCopyAllReduce`` between GPUs.
 
 ``training.batch_size`` is the global batch: each step takes ``batch_size`` samples, split evenly
 over the replicas. The learning rate is not changed unless ``scale_learning_rate`` asks to
-multiply it by the number of replicas.
+multiply it by the number of replicas. Over several replicas a call into TensorFlow runs one
+training step, whatever ``steps_per_execution`` says: Keras 3 cannot run more there.
 
 A multi-worker strategy must exist before TensorFlow runs anything in the process, so a training
 session makes its strategy first of all.
@@ -252,6 +253,22 @@ def scaled_learning_rate(config: Config, replicas: int) -> tuple[Config, str | N
 
 
 # --- where Keras 3 and tf.distribute do not meet -----------------------------------------------
+
+
+def one_step_per_execution(config: Config, replicas: int) -> tuple[Config, str | None]:
+    """The config with ``steps_per_execution`` 1 where there are several replicas, and a line saying
+    so (None where nothing changed).
+
+    Keras 3 runs several steps per call as a ``tf.while_loop`` with each step inside a ``tf.cond``;
+    over several replicas the optimizer's cross-replica update inside that ``tf.cond`` fails with
+    "You must feed a value for placeholder tensor" (keras-team/keras#19246).
+    """
+    steps = config.training.steps_per_execution
+    if replicas == 1 or steps == 1:
+        return config, None
+    training = config.training.model_copy(update={"steps_per_execution": 1})
+    return config.model_copy(update={"training": training}), \
+        f"steps_per_execution {steps} -> 1: over several replicas Keras runs one training step per call"
 
 
 def build_before_fit(model: Any, element_spec: Any) -> None:

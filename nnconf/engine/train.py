@@ -27,7 +27,7 @@ from nnconf.engine.build import build_model
 from nnconf.engine.checkpoints import CheckpointStore, NoCheckpoint
 from nnconf.engine.devices import resolve_device, use_mixed_precision
 from nnconf.engine.distribute import Distributed, DistributionError, build_before_fit, make_strategy, \
-    scaled_learning_rate, shard_by_data
+    one_step_per_execution, scaled_learning_rate, shard_by_data
 from nnconf.engine.files import save_model, write_atomically
 from nnconf.engine.runs import RUNS_ROOT, create_run_dir, description, read_json, write_json
 from nnconf.findings import ConfigError, has_errors
@@ -180,7 +180,6 @@ class _Session:
         for finding in fresh:
             self.say(finding.format())
         self.prepared = datasets.encode_labels(self.config, prepared)
-        self._check_steps_per_execution()
         self.say(f"data: {self.prepared.facts.samples} training samples, "
                  f"{_count(self.prepared.x_val)} validation, {_count(self.prepared.x_test)} test")
 
@@ -232,22 +231,13 @@ class _Session:
         finally:
             shutil.rmtree(out, ignore_errors=True)
 
-    def _check_steps_per_execution(self) -> None:
-        """Keras runs each execution to its full length: one that straddled an epoch's end would take
-        the next epoch's batches, and the epochs would silently shift. Refused before any run starts."""
-        training, samples = self.config.training, _count(self.prepared.x_train)
-        steps = math.ceil(samples / training.batch_size)
-        if steps % training.steps_per_execution:
-            fitting = [n for n in range(1, min(steps, training.steps_per_execution) + 1) if steps % n == 0]
-            raise TrainingError(f"training.steps_per_execution ({training.steps_per_execution}) must divide the "
-                                f"{steps} steps of an epoch ({samples} samples in batches of {training.batch_size}); "
-                                f"the largest that does is {fitting[-1]}")
-
     def new_model(self) -> keras.Model:
         mixed = use_mixed_precision(self.config.training.mixed_precision, self.device)
         config, scaled = scaled_learning_rate(self.config, self.distributed.replicas)
-        if scaled:
-            self.say(scaled)
+        config, one_step = one_step_per_execution(config, self.distributed.replicas)
+        for line in (scaled, one_step):
+            if line:
+                self.say(line)
         with self.scope():
             return build_model(config, self.inference, float32_outputs=mixed)
 
@@ -259,18 +249,19 @@ class _Session:
         checkpoints = _Checkpoints(out, self.config, history, best, stopper, first_epoch)
         if first_epoch == 0:
             checkpoints.save_start(model)
-        callbacks: list[keras.callbacks.Callback] = [checkpoints]
+        train_data, epoch_key = self._epochs(first_epoch)
+        # First, so that nothing of an epoch runs before its order is keyed.
+        callbacks: list[keras.callbacks.Callback] = [epoch_key, checkpoints]
         if training.early_stopping:
             callbacks.append(checkpoints.early_stopping)
         if training.tensorboard:
             callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out / "tensorboard")))
-        train_data, steps = self._epochs(first_epoch)
         if self.distributed.multi_worker:
             with self.scope():
                 build_before_fit(model, train_data.element_spec)
         try:
             with _Interruptions(model, checkpoints, self.say), self.scope():
-                model.fit(train_data, epochs=training.epochs, initial_epoch=first_epoch, steps_per_epoch=steps, shuffle=False,
+                model.fit(train_data, epochs=training.epochs, initial_epoch=first_epoch, steps_per_epoch=None, shuffle=False,
                           validation_data=self._batches(self.prepared.x_val, self.prepared.y_val),
                           callbacks=callbacks, verbose=progress)
         except KeyboardInterrupt:  # the second Ctrl-C: the last completed epoch is still resumable
@@ -281,26 +272,36 @@ class _Session:
             raise
         return self._finish(directory, out, model, checkpoints)
 
-    def _epochs(self, first_epoch: int) -> tuple[Any, int]:
-        """Every remaining epoch's batches, each epoch shuffled by (seed, epoch) alone, so a resumed run
-        sees exactly the batches an uninterrupted one would."""
+    def _epochs(self, first_epoch: int) -> tuple[Any, "_EpochKey"]:
+        """One epoch of batches per pass, and the callback that keys each epoch's order.
+
+        Keras ends each pass with its data, so an execution of several steps never takes the next
+        epoch's batches. Each epoch's order is a shuffle of the sample indices keyed by (seed, epoch)
+        alone, so a resumed run sees exactly the batches an uninterrupted one would.
+        """
         training, prepared = self.config.training, self.prepared
         samples = _count(prepared.x_train)
-        steps = math.ceil(samples / training.batch_size)
-        base = tf.data.Dataset.from_tensor_slices((_single(prepared.x_train), _single(prepared.y_train)))
-        if training.cache:
-            base = base.cache()
         seed = self.config.seed if self.config.seed is not None else 0
-        epochs = [
-            base.shuffle(samples, seed=seed * 100_003 + epoch, reshuffle_each_iteration=False)
-            .batch(training.batch_size) for epoch in range(first_epoch, training.epochs)
-        ]
-        dataset = epochs[0]
-        for later in epochs[1:]:
-            dataset = dataset.concatenate(later)
+        # On the host, where tf.data runs its functions (it cannot read a variable on a GPU), and outside
+        # any strategy's scope, which would make the key a distributed variable.
+        with tf.device("/CPU:0"):
+            x, y = (tf.nest.map_structure(tf.convert_to_tensor, _single(arrays))
+                    for arrays in (prepared.x_train, prepared.y_train))
+            epoch = tf.Variable(first_epoch, dtype=tf.int64, trainable=False)
+
+        def order(_):
+            key = tf.stack([tf.constant(seed, tf.int64), epoch.read_value()])
+            return tf.random.experimental.stateless_shuffle(tf.range(samples, dtype=tf.int64), seed=key)
+
+        def gather(indices):
+            return tf.nest.map_structure(lambda array: tf.gather(array, indices), (x, y))
+
+        # A sequential map: one gather per batch is cheap, and prefetching overlaps it with training.
+        dataset = (tf.data.Dataset.from_tensors(0).map(order).unbatch().batch(training.batch_size).map(gather)
+                   .apply(tf.data.experimental.assert_cardinality(math.ceil(samples / training.batch_size))))
         if training.prefetch:
             dataset = dataset.prefetch(tf.data.AUTOTUNE)
-        return self._sharded(dataset), steps
+        return self._sharded(dataset), _EpochKey(epoch)
 
     def _batches(self, x, y):
         if x is None:
@@ -357,6 +358,17 @@ def _count(arrays: dict | None) -> int:
 def _single(arrays: dict) -> Any:
     """Keras matches a one-input (or one-output) model to a plain tensor, several to a dict by name."""
     return next(iter(arrays.values())) if len(arrays) == 1 else arrays
+
+
+class _EpochKey(keras.callbacks.Callback):
+    """Sets the epoch the training data is shuffled for, before Keras draws that epoch's batches."""
+
+    def __init__(self, epoch: tf.Variable):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch.assign(epoch)
 
 
 # --- checkpoints, history and state ------------------------------------------------------------
@@ -475,7 +487,8 @@ class _ResumableEarlyStopping(keras.callbacks.EarlyStopping):
 
 
 class _Interruptions:
-    """The first Ctrl-C stops after the current step and keeps the run resumable; a second quits at once."""
+    """The first Ctrl-C stops after the steps under way (one call into TensorFlow) and keeps the run
+    resumable; a second quits at once."""
 
     def __init__(self, model: keras.Model, checkpoints: _Checkpoints, say: Say):
         self.model, self.checkpoints, self.say = model, checkpoints, say
@@ -491,7 +504,7 @@ class _Interruptions:
     def _stop(self, signum, frame) -> None:
         self.checkpoints.interrupted = True
         self.model.stop_training = True
-        self.say("\nstopping after this step (Ctrl-C again to quit at once)")
+        self.say("\nstopping after the steps under way (Ctrl-C again to quit at once)")
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def __exit__(self, *exc) -> None:
