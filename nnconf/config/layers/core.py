@@ -6,7 +6,7 @@ from typing import Literal, Optional
 from nnconf.config.base import PositiveInt, Rate, Seed
 from nnconf.config.functions import Activation as ActivationFunction
 from nnconf.config.functions import Constraint, Initializer, Regularizer
-from nnconf.config.layers.base import DataFormat, Layer, Shape, ShapeError, require_known
+from nnconf.config.layers.base import DataFormat, Layer, Shape, ShapeError, format_shape, require_known
 
 
 class KernelArguments(Layer):
@@ -70,6 +70,38 @@ class Dropout(Layer):
     rate: Rate
     noise_shape: Optional[list[Optional[PositiveInt]]] = None
     seed: Optional[Seed] = None
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        if self.noise_shape is not None:
+            _check_noise_shape(self.noise_shape, input_shape)
+        return tuple(input_shape)
+
+
+def _written(noise_shape: list[int | None]) -> str:
+    return "[" + ", ".join("null" if size is None else str(size) for size in noise_shape) + "]"
+
+
+def _check_noise_shape(noise_shape: list[int | None], input_shape: Shape) -> None:
+    """Keras's rule: a None takes the size of the input axis at its position; the mask then
+    broadcasts against the input from the last axis. It fails only in training, at the first step."""
+    full_shape = [None, *input_shape]  # the batch axis first, its size unknown here
+    if len(noise_shape) > len(full_shape):
+        raise ShapeError(f"noise_shape {_written(noise_shape)} has {len(noise_shape)} axes, but the input "
+                         f"{format_shape(input_shape)} has {len(full_shape)}", field="noise_shape",
+                         hint="give one entry per axis, the batch axis first; null keeps an axis's size")
+    mask_shape = [full_shape[i] if size is None else size for i, size in enumerate(noise_shape)]
+    offset = len(full_shape) - len(mask_shape)
+    if offset and noise_shape[0] is None:
+        raise ShapeError(f"noise_shape {_written(noise_shape)} is shorter than the input's {len(full_shape)} axes, so its "
+                         f"leading null (the batch size) is matched against axis {offset}, of size {full_shape[offset]}",
+                         field="noise_shape", hint="give one entry per axis, the batch axis first")
+    for axis, mask in enumerate(mask_shape, start=offset):
+        size = full_shape[axis]
+        if None not in (mask, size) and mask not in (1, size):
+            raise ShapeError(f"noise_shape {_written(noise_shape)} gives the mask {mask} on axis {axis}, where the input "
+                             f"{format_shape(input_shape)} has {size}", field="noise_shape",
+                             hint=f"use 1 to share the mask along that axis, or null for {size}; "
+                                  "one entry per axis, the batch axis first")
 
 
 class Flatten(Layer):
