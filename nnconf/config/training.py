@@ -72,11 +72,14 @@ class Training(StrictModel):
         checkpoints: what is saved as training goes.
         device: ``auto`` (a GPU when TensorFlow sees one), ``cpu``, ``gpu`` or ``gpu:N``.
         mixed_precision: compute in float16 on GPU (``mixed_float16``), keeping outputs in float32.
-        jit_compile: compile steps with XLA: ``auto`` where every layer supports it, or true/false.
+        jit_compile: compile steps with XLA: ``auto`` (Keras's choice: where every layer supports
+            it, and not on a CPU, where XLA measured slower), or true/false. With a ``seed``, nnconf
+            turns on TensorFlow's op determinism and Keras then compiles without XLA, even on a GPU.
         steps_per_execution: training steps run per call into TensorFlow; more is faster for
             small models. Any value is sound (an epoch's last call runs the steps it has left),
             and it changes no result. Over several replicas a call runs one step.
-        cache: keep the prepared dataset in memory after the first epoch.
+        cache: keep the prepared validation and test batches in memory after their first pass
+            (training batches are gathered from the samples in memory anyway).
         prefetch: prepare the next batches while the current one trains.
         distribution: devices and machines to train on.
         tensorboard: write TensorBoard logs into the run directory.
