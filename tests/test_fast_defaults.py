@@ -7,8 +7,11 @@ import textwrap
 import warnings
 from pathlib import Path
 
+import pytest
+
 import nnconf
 from nnconf.config.training import Training
+from nnconf.engine.devices import xla_for_device
 
 CONFIG = """
 name: fast-defaults
@@ -50,6 +53,16 @@ def test_the_speed_options_are_on_by_default():
     assert defaults.steps_per_execution == 32
     assert defaults.cache is True
     assert defaults.prefetch is True
+
+
+@pytest.mark.parametrize(("requested", "device", "compiled"), [
+    ("auto", "/CPU:0", False), ("auto", "/GPU:0", "auto"), (True, "/CPU:0", True), (False, "/GPU:1", False),
+])
+def test_jit_compile_auto_is_off_on_a_cpu_even_where_a_gpu_is_present(requested, device, compiled):
+    config = nnconf.loads(CONFIG)
+    config.training.jit_compile = requested
+    assert xla_for_device(config, device).training.jit_compile == compiled
+    assert config.training.jit_compile == requested  # the run's own config is left as written
 
 
 def test_fast_defaults_learn_what_the_plain_settings_learn(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from nnconf.config.model import Config
+
 
 class DeviceError(Exception):
     """The requested device is not there; the message says what is."""
@@ -28,6 +30,18 @@ def resolve_device(requested: str) -> str:
         raise DeviceError(f"training.device is {requested}, but TensorFlow sees only {len(gpus)} GPU"
                           f"{'s' * (len(gpus) != 1)} (gpu:0 to gpu:{len(gpus) - 1})")
     return f"/GPU:{index}"
+
+
+def xla_for_device(config: Config, device: str) -> Config:
+    """The config with ``jit_compile: auto`` turned off where the run is placed on a CPU.
+
+    Keras's ``auto`` leaves XLA off only on machines without a GPU, so ``device: cpu`` on a GPU
+    machine would compile for the CPU with XLA, which measured slower there (half the samples/s of
+    the benchmark's MLP, a quarter of its CNN's).
+    """
+    if config.training.jit_compile != "auto" or not device.startswith("/CPU"):
+        return config
+    return config.model_copy(update={"training": config.training.model_copy(update={"jit_compile": False})})
 
 
 def use_mixed_precision(requested: bool, device: str) -> bool:

@@ -25,7 +25,7 @@ from nnconf.config.model import Config
 from nnconf.engine import data as datasets
 from nnconf.engine.build import build_model
 from nnconf.engine.checkpoints import CheckpointStore, NoCheckpoint
-from nnconf.engine.devices import resolve_device, use_mixed_precision
+from nnconf.engine.devices import resolve_device, use_mixed_precision, xla_for_device
 from nnconf.engine.distribute import Distributed, DistributionError, build_before_fit, make_strategy, \
     one_step_per_execution, scaled_learning_rate, shard_by_data
 from nnconf.engine.files import save_model, write_atomically
@@ -233,7 +233,7 @@ class _Session:
 
     def new_model(self) -> keras.Model:
         mixed = use_mixed_precision(self.config.training.mixed_precision, self.device)
-        config, scaled = scaled_learning_rate(self.config, self.distributed.replicas)
+        config, scaled = scaled_learning_rate(xla_for_device(self.config, self.device), self.distributed.replicas)
         config, one_step = one_step_per_execution(config, self.distributed.replicas)
         for line in (scaled, one_step):
             if line:
