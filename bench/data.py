@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 
 # Training samples per data set: with validation_split 0.1 both nnconf (round) and Keras (floor)
-# keep 9/10 of them, and the MLP's 36,864 training samples are 288 batches of 128 (9 x 32), so a
-# steps_per_execution of 32 divides its epochs.
+# keep 9/10 of them (the MLP's 36,864 training samples are 288 batches of 128).
 SIZES = {"mnist": (40_960, 5_000), "cnn": (8_960, 2_000), "wide": (10_240, 1_000)}
 
 

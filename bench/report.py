@@ -191,18 +191,15 @@ def _training_why(train: dict, levers: dict | None) -> str:
              "epochs:"]
     for model, sides in train.items():
         ratio = sides["nnconf"]["epoch"] / sides["keras"]["epoch"]
-        proposed = sides["proposed"]["epoch"] / sides["keras"]["epoch"]
         lines.append(f"  - {MODEL_NAMES[model]}: {_x(ratio)}, goal (>= 1.3x) {_met(ratio >= 1.3)}; training steps "
-                     f"alone {_x(sides['nnconf']['steps'] / sides['keras']['steps'])}. With the proposed training "
-                     f"loop and `steps_per_execution: 32` (not shipped; see below): {_x(proposed)} "
-                     f"(steps alone {_x(sides['proposed']['steps'] / sides['keras']['steps'])}).")
+                     f"alone {_x(sides['nnconf']['steps'] / sides['keras']['steps'])}.")
     defaults = train["mnist_mlp"]["nnconf"]["epoch"]
 
     def versus(words: str) -> str:
         row = _lever(levers, words)
         return f"{_x(row['epoch'] / defaults)} of the defaults' samples/s" if row else "(not measured in a --quick run)"
 
-    mlp, cnn = train["mnist_mlp"], train["small_cnn"]
+    mlp = train["mnist_mlp"]
     lines.append(
         "  Why, measured (option figures are single MLP runs from the table of training options below, "
         "relative to the defaults' median; a `--quick` run leaves that table out):\n"
@@ -212,22 +209,13 @@ def _training_why(train: dict, levers: dict | None) -> str:
         "determinism and Keras then turns XLA off even on a GPU, so `jit_compile: true` with a seed is silently "
         "not XLA.)\n"
         "  - `steps_per_execution` is the lever that pays on a CPU for small models, whose steps are short "
-        "enough that the Python and callback work around each step is a large share: 32 with today's loop "
-        f"gives {versus('steps_per_execution 32 (today')} on the MLP. The CNN's steps are long: the proposed "
-        f"loop with 32 runs at {_x(cnn['proposed']['epoch'] / cnn['nnconf']['epoch'])} of the defaults there "
-        f"(on the MLP {_x(mlp['proposed']['epoch'] / mlp['nnconf']['epoch'])}; medians). "
-        "It stays 1 by default because today's training loop can use more only where it divides the steps of "
-        "an epoch: `_Session._epochs` concatenates every epoch into one stream and passes `steps_per_epoch`, "
-        "and Keras runs each execution to its full length unless the data ends, so an execution that "
-        "straddled an epoch's end would eat the next epoch's batches. nnconf therefore refuses such a value "
-        "before training (`tests/test_fast_defaults.py`), and a default of 32 would refuse most data sets "
-        "(sklearn digits with batches of 32 has 41 steps, a prime; the benchmark's MLP has 288, which 32 "
-        "divides, so its row is sound). The proposed loop (`bench/prototype.py`) gives Keras one epoch per "
-        "pass, so that Keras ends each epoch's last execution itself and any value is sound, and shuffles "
-        "indices (keyed by seed and epoch, so a killed and resumed run still ends exactly where an "
-        "uninterrupted one does) instead of moving every sample through a full-size shuffle buffer. With it, "
-        "histories with `steps_per_execution` 7 or 32 are identical to those with 1 even where they do not "
-        "divide an epoch, the refusal can go, and 32 can become the default.\n"
+        "enough that the Python and callback work around each step is a large share; its default is 32. "
+        f"Back at 1: {versus('steps_per_execution 1')} on the MLP. Any value is sound: nnconf gives Keras one "
+        "epoch per pass, so Keras ends each epoch's last execution early, and histories with "
+        "`steps_per_execution` 7 (which does not divide sklearn digits' 41 steps) are identical to those with "
+        "1 (`tests/test_fast_defaults.py`). Each epoch's batches are gathered from the training set in an "
+        "order keyed by the seed and the epoch, so a killed and resumed run still ends exactly where an "
+        "uninterrupted one does.\n"
         f"  - `cache` and `prefetch` are on by default already; with every speed option off: "
         f"{versus('all speed options off')}.\n"
         "  - An nnconf epoch does more than the Keras script's: a checkpoint after every epoch (model and "
@@ -266,11 +254,7 @@ def _memory_text(start: dict | None, train: dict | None) -> str:
     if train:
         for model, sides in train.items():
             text += (f" `nnconf train` of the {MODEL_NAMES[model]} peaks at {sides['nnconf']['peak_mb']:.0f} MB "
-                     f"against {sides['keras']['peak_mb']:.0f} MB for the Keras script "
-                     f"({sides['proposed']['peak_mb']:.0f} MB with the proposed loop).")
-        text += (" The difference is mostly copies of the training set: besides the prepared float32 arrays, "
-                 "today's loop holds the `from_tensor_slices` tensor, its `cache()` (of data already in memory) and "
-                 "a shuffle buffer as large as the training set; the proposed loop gathers batches from one tensor.")
+                     f"against {sides['keras']['peak_mb']:.0f} MB for the Keras script.")
     return text
 
 
@@ -289,10 +273,9 @@ def _training_details(train: dict) -> str:
             "| model | run | samples/s (epoch) | samples/s (steps) | first epoch | process | CPU time | peak memory "
             "| checkpoint | test accuracy | each repetition (epoch samples/s) |",
             "|---|---|---|---|---|---|---|---|---|---|---|"]
-    labels = {"nnconf": "`nnconf train` (defaults)", "keras": "hand-written Keras",
-              "proposed": "`nnconf train`, proposed loop + `steps_per_execution: 32`"}
+    labels = {"nnconf": "`nnconf train` (defaults)", "keras": "hand-written Keras"}
     for model, sides in train.items():
-        for side in ("keras", "nnconf", "proposed"):
+        for side in ("keras", "nnconf"):
             r = sides[side]
             checkpoint = "" if r["checkpoint_seconds"] is None else _s(r["checkpoint_seconds"])
             rows.append(f"| {MODEL_NAMES[model]} | {labels[side]} | {r['epoch']:,.0f} | {r['steps']:,.0f} | "
@@ -314,9 +297,6 @@ def _levers_table(levers: dict, train: dict | None) -> str:
         r = train["mnist_mlp"]["nnconf"]
         rows.append(f"| defaults (from the results, median) | {r['epoch']:,.0f} | {r['steps']:,.0f} | "
                     f"{_s(r['first_epoch_seconds'])} | {r['epochs']} |")
-        r = train["mnist_mlp"]["proposed"]
-        rows.append(f"| proposed loop, steps_per_execution 32 (from the results, median) | {r['epoch']:,.0f} | "
-                    f"{r['steps']:,.0f} | {_s(r['first_epoch_seconds'])} | {r['epochs']} |")
     for label, r in levers["rows"]:
         rows.append(f"| {label} | {r['epoch']:,.0f} | {r['steps']:,.0f} | {_s(r['first_epoch_seconds'])} | "
                     f"{r['epochs']} |")
@@ -373,8 +353,6 @@ def _method() -> str:
             "`bench/work.py keras_train` with the models of `bench/models.py`, the same layers as "
             "`bench/configs/*.yaml`; both sides fit with `verbose=2` (what `nnconf train` uses when its "
             "output is not a terminal).\n"
-            "- The *proposed* rows run `nnconf train` with `bench/prototype.py`'s epoch pipeline patched in; "
-            "nnconf itself does not use it.\n"
             f"- FLOP counting: {WIDE_TRAINING_FLOPS / 1e6:.1f} MFLOP per training sample of the wide MLP "
             "(see the FLOP/s paragraph).\n"
             "- This is a benchmark, not a test: nothing here asserts a time.")

@@ -75,10 +75,6 @@ def nnconf_train(args) -> dict:
         saving.append(time.perf_counter() - start)
 
     training._Checkpoints.on_epoch_end = timed_on_epoch_end
-    if args.prototype:
-        from bench.prototype import use_prototype_loop
-
-        use_prototype_loop()
 
     sys.argv = ["nnconf", "train", args.config, "--set", f"data.path={args.npz}", "--run-dir", args.run_dir,
                 *[part for value in args.set for part in ("--set", value)]]
@@ -217,7 +213,6 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--size", type=int, default=2048)
     parser.add_argument("--set", action="append", default=[])
-    parser.add_argument("--prototype", action="store_true", help="nnconf train with bench/prototype.py's loop")
     args = parser.parse_args()
     task = {"nnconf-train": nnconf_train, "keras-train": keras_train, "build": build, "matmul": matmul,
             "startup-parts": startup_parts}[args.task]
