@@ -59,15 +59,27 @@ def _alternating(reps: int, sides: list[str]):
 # --- start-up: lint, summary, the import of TensorFlow ----------------------------------------------
 
 
+# What any nnconf command starts with: its dependencies imported and pydantic's first model built
+# (with pydantic's plugins off, as the nnconf command has them).
+DEPENDENCIES = ("import os\nos.environ['PYDANTIC_DISABLE_PLUGINS'] = '__all__'\nimport click, yaml, pydantic\n"
+                "class First(pydantic.BaseModel):\n    x: int\nFirst(x=1)")
+
+
 def startup(s: Settings) -> dict:
     """Cold ``nnconf lint configs/``, ``nnconf summary`` of the 60-layer config, a fresh
-    ``import tensorflow`` and an empty Python, each a fresh process, alternately."""
+    ``import tensorflow``, nnconf's dependencies alone and an empty Python, each a fresh process,
+    alternately, after one unmeasured run of each (so that every .pyc file exists, as it does after
+    a first use)."""
     commands = {
         "lint": [*nnconf_command(), "lint", "configs/"],
         "summary": [*nnconf_command(), "summary", str(CONFIGS / "deep60.yaml")],
         "import tensorflow": [python(), "-c", "import tensorflow"],
+        "dependencies": [python(), "-c", DEPENDENCIES],
         "python": [python(), "-c", "pass"],
     }
+    for name, command in commands.items():
+        log, _, _ = s.fresh(f"warm-{name.replace(' ', '-')}")
+        run(command, log=log, ok_codes=(0, 1))
     runs: dict[str, list[Process]] = {name: [] for name in commands}
     for rep, name in _alternating(s.reps_fast, list(commands)):
         log, _, _ = s.fresh(name.replace(" ", "-"))

@@ -44,7 +44,8 @@ def run(argv: list[str], *, log: Path, cwd: Path = ROOT, ok_codes: tuple[int, ..
     size, from ``wait4`` (the child alone, not every child so far)."""
     with open(log, "w") as output:
         start = time.perf_counter()
-        child = subprocess.Popen(argv, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        child = subprocess.Popen(argv, cwd=cwd, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                 env=_environment())
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -53,6 +54,14 @@ def run(argv: list[str], *, log: Path, cwd: Path = ROOT, ok_codes: tuple[int, ..
         raise BenchError(f"{' '.join(argv)} exited with {child.returncode}:\n{tail}")
     data = json.loads(result.read_text()) if result is not None else {}
     return Process(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, data)
+
+
+def _environment() -> dict[str, str]:
+    """This environment, with Python's bytecode cache on: a shell that turns it off would otherwise
+    make every measured start compile nnconf from source, which no installed nnconf does."""
+    environment = dict(os.environ)
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    return environment
 
 
 def median(values) -> float:
