@@ -26,11 +26,11 @@ class Settings:
     quick: bool
     work: Path  # a temporary folder for data, run directories and logs
     say: Callable[[str], None]
-    reps_fast: int = field(init=False)  # repetitions of processes that take a second or a few
+    reps_startup: int = field(init=False)  # repetitions of start-up processes: short, so the noisiest
     reps_train: int = field(init=False)  # repetitions of training processes
 
     def __post_init__(self) -> None:
-        self.reps_fast = 3 if self.quick else 5
+        self.reps_startup = 3 if self.quick else 9
         self.reps_train = 1 if self.quick else 3
         self.npz: dict[str, Path] = {}
         self.counter = 0
@@ -81,7 +81,7 @@ def startup(s: Settings) -> dict:
         log, _, _ = s.fresh(f"warm-{name.replace(' ', '-')}")
         run(command, log=log, ok_codes=(0, 1))
     runs: dict[str, list[Process]] = {name: [] for name in commands}
-    for rep, name in _alternating(s.reps_fast, list(commands)):
+    for rep, name in _alternating(s.reps_startup, list(commands)):
         log, _, _ = s.fresh(name.replace(" ", "-"))
         runs[name].append(run(commands[name], log=log, ok_codes=(0, 1)))
     s.say("  " + ", ".join(f"{name} {median(p.wall for p in procs):.2f} s" for name, procs in runs.items()))
