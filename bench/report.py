@@ -200,7 +200,7 @@ def _training_why(train: dict, levers: dict | None) -> str:
     for model, sides in train.items():
         ratio = sides["nnconf"]["epoch"] / sides["keras"]["epoch"]
         lines.append(f"  - {MODEL_NAMES[model]}: {_x(ratio)}, goal (>= 1.3x) {_met(ratio >= 1.3)}; training steps "
-                     f"alone {_x(sides['nnconf']['steps'] / sides['keras']['steps'])}.")
+                     f"alone {_x(sides['nnconf']['steps'] / sides['keras']['steps'])}{_overlap(sides)}.")
     defaults = train["mnist_mlp"]["nnconf"]["epoch"]
 
     def versus(words: str) -> str:
@@ -247,6 +247,15 @@ def _training_why(train: dict, levers: dict | None) -> str:
             "Options that would change the results (bfloat16 or float16 compute, a larger batch) are the "
             "user's choice, not a default.")
     return "\n".join(lines)
+
+
+def _overlap(sides: dict) -> str:
+    """Where the repetitions of the two sides overlap, the medians' order is noise, and saying so."""
+    ranges = {side: (min(sides[side]["all_epoch"]), max(sides[side]["all_epoch"])) for side in ("nnconf", "keras")}
+    if ranges["nnconf"][0] > ranges["keras"][1] or ranges["keras"][0] > ranges["nnconf"][1]:
+        return ""
+    spans = ", ".join(f"{side} {low:,.0f} to {high:,.0f}" for side, (low, high) in ranges.items())
+    return f" (the repetitions overlap, {spans} samples/s: this run cannot tell the two sides apart)"
 
 
 def _flops_text(flops: dict) -> str:
