@@ -1,7 +1,7 @@
 """``--set key.path=value`` overrides, applied to the loaded data before validation."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from nnconf import codes
@@ -33,21 +33,25 @@ def parse_override(expression: str) -> tuple[Path, Any]:
     return path, loaded.data
 
 
-def apply_override(data: dict, source: SourceMap, expression: str, defaults: Mapping[str, str] = {}) -> None:
+def apply_override(data: dict, source: SourceMap, expression: str, defaults: Mapping[str, str] = {},
+                   spec_names: Collection[str] = ()) -> None:
     """Sets the value at the override's path. ``defaults`` names the top-level sections whose default
-    is a name (``optimizer: adam``): an override into a missing one starts from that name."""
+    is a name (``optimizer: adam``): an override into a missing one starts from that name.
+    ``spec_names`` are the names a shorthand may hold (``adam``, ``relu``...): an override into one
+    grows it into ``{name: adam, ...}``; any other string (``task: multiclass``) has no keys."""
     path, value = parse_override(expression)
     if path[0] in defaults and data.get(path[0]) is None and len(path) > 1:
         data[path[0]] = defaults[path[0]]
     container: Any = data
     for depth, part in enumerate(path[:-1]):
-        container = _step(container, part, path[: depth + 1], expression, source=source)
+        container = _step(container, part, path[: depth + 1], expression, source=source, spec_names=spec_names)
     _step(container, path[-1], path, expression)
     container[path[-1]] = value
     source.overrides[path] = expression
 
 
-def _step(container: Any, part: str | int, path: Path, expression: str, *, source: SourceMap | None = None) -> Any:
+def _step(container: Any, part: str | int, path: Path, expression: str, *, source: SourceMap | None = None,
+          spec_names: Collection[str] = ()) -> Any:
     """One step down ``path``; with ``source``, a missing or shorthand section on the way is made
     into a mapping, and problems inside what the override made are blamed on the override."""
     where = format_path(path[:-1]) or "the config"
@@ -57,17 +61,15 @@ def _step(container: Any, part: str | int, path: Path, expression: str, *, sourc
         if part >= len(container):
             raise OverrideError(expression, f"{where} has {len(container)} items, so [{part}] points nowhere",
                                 hint=f"indices start at 0; the last is [{len(container) - 1}]" if container else None)
-        return container[part]
-    if not isinstance(container, dict):
+    elif not isinstance(container, dict):
         raise OverrideError(expression, f"{where} is not a mapping, so .{part} points nowhere")
-    if source is not None:
-        current = container.get(part)
-        if current is None:
-            container[part] = {}
-            source.overrides[path] = expression
-        elif isinstance(current, str):  # the name shorthand (optimizer: adam) grows into a mapping
-            container[part] = {"name": current}
-            source.overrides[path] = expression
-            if path in source.values:  # ...whose name still comes from the file
-                source.values[path + ("name",)] = source.values[path]
-    return container.get(part)
+    elif source is not None and container.get(part) is None:
+        container[part] = {}
+        source.overrides[path] = expression
+    current = container[part] if isinstance(part, int) else container.get(part)
+    if source is not None and isinstance(current, str) and current in spec_names:
+        container[part] = current = {"name": current}  # the shorthand (optimizer: adam) grows into a mapping
+        source.overrides[path] = expression
+        if path in source.values:  # ...whose name still comes from the file
+            source.values[path + ("name",)] = source.values[path]
+    return current

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from nnconf import codes
 from nnconf.config.base import PATTERN_MEANINGS
-from nnconf.config.functions import CONSTRAINTS, INITIALIZERS, REGULARIZERS
+from nnconf.config.functions import ACTIVATION_NAMES, CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from nnconf.config.layers import LAYER_CLASSES
 from nnconf.config.losses import LOSSES
 from nnconf.config.metrics import METRICS
@@ -32,6 +32,8 @@ _NAMES = {
     "regularizer": _names(*REGULARIZERS), "constraint": _names(*CONSTRAINTS), "metric": _names(*METRICS),
     "learning-rate schedule": _names(*SCHEDULES),
 }
+# Every name a shorthand may hold, for overrides into one (--set optimizer.learning_rate=0.01).
+_SPEC_NAMES = frozenset(ACTIVATION_NAMES).union(*_NAMES.values())
 
 # Sections whose default is a name (optimizer: adam), for overrides into a section left out.
 _NAMED_DEFAULTS = {key: field.default for key, field in Config.model_fields.items() if isinstance(field.default, str)}
@@ -59,7 +61,7 @@ def check_loaded(loaded: LoadedYaml, overrides: Sequence[str] = ()) -> Checked:
     for expression in overrides:
         try:
             if data is not None:
-                apply_override(data, loaded.source, expression, _NAMED_DEFAULTS)
+                apply_override(data, loaded.source, expression, _NAMED_DEFAULTS, _SPEC_NAMES)
         except OverrideError as exc:
             findings.append(exc.finding)
     if data is None:

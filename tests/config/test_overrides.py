@@ -83,6 +83,12 @@ def test_override_expands_a_loss_and_an_activation_shorthand():
     assert config.model.layers[0].activation.negative_slope == 0.2
 
 
+def test_override_expands_a_shorthand_held_in_a_list():
+    config = checked(BINARY, "metrics[0].threshold=0.3")
+    assert (config.metrics[0].name, config.metrics[0].threshold) == ("binary_accuracy", 0.3)
+    assert config.metrics[1].name == "auc"
+
+
 def test_override_replaces_a_whole_section():
     config = checked(MNIST, "optimizer={name: sgd, momentum: 0.9}")
     assert config.optimizer.name == "sgd" and config.optimizer.momentum == 0.9
@@ -218,6 +224,8 @@ def test_override_index_out_of_range(expression, words):
     ("model[0]=1", "model is not a list"),
     ("seed[0]=1", "seed is not a list"),
     ("model.layers.units=3", "model.layers is not a mapping"),
+    ("task.kind=binary", "task is not a mapping"),  # a string that names no spec has no keys
+    ("name.first=x", "name is not a mapping"),
 ])
 def test_override_stepping_into_a_scalar_or_wrong_container(expression, words):
     report = nnconf.check(MNIST, [expression])
