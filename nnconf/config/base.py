@@ -41,7 +41,7 @@ def default_section(section: type[StrictModel]) -> Any:
 
     The default is constructed, not validated: validating it would build the section's own validator
     besides the one inside Config's (30 ms of a cold check for training and lint). Its values are
-    defaults already, which tests/config/test_api.py checks against a validated section. The JSON
+    defaults already, which tests/config/test_defaults.py checks against a validated section. The JSON
     Schema still shows the default, so editors can.
     """
     def show_default(schema: dict) -> None:
