@@ -3,63 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nnconf.analysis.shapes import Inference, infer
-from nnconf.config.loader import load_text
+from nnconf.analysis.pipeline import Report, check, check_config, check_text, config_or_raise, lint_report, linted
 from nnconf.config.model import Config
-from nnconf.config.source import SourceMap
-from nnconf.config.validation import check_file, check_loaded
-from nnconf.findings import ConfigError, Finding, has_errors, sort_key
 
 if TYPE_CHECKING:
     import keras
 
-    from nnconf.analysis.data_facts import DataFacts
     from nnconf.engine.train import Run
 
-
-@dataclass
-class Report:
-    """Everything known about one config without TensorFlow: the config, its shapes, and findings."""
-
-    file: str | None
-    config: Config | None
-    source: SourceMap
-    findings: list[Finding] = field(default_factory=list)
-    inference: Inference | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.findings)
-
-
-def check(path: str | Path, overrides: Sequence[str] = ()) -> Report:
-    """Load, validate and shape-check one config file; every problem comes back as a finding."""
-    return _analyse(check_file(path, overrides), str(path))
-
-
-def check_text(text: str, overrides: Sequence[str] = (), name: str | None = None) -> Report:
-    return _analyse(check_loaded(load_text(text, name), overrides), name)
-
-
-def check_config(config: Config) -> Report:
-    """Shape-check a Config built in Python."""
-    return _analyse_config(config, SourceMap(), [], None)
-
-
-def _analyse(checked, file: str | None) -> Report:
-    return _analyse_config(checked.config, checked.source, checked.findings, file)
-
-
-def _analyse_config(config: Config | None, source: SourceMap, findings: list[Finding], file) -> Report:
-    inference = None
-    if config is not None:
-        inference = infer(config, source)
-        findings = findings + inference.findings
-    return Report(file, config, source, sorted(findings, key=sort_key), inference)
+__all__ = ["Report", "build", "check", "check_config", "check_text", "from_keras", "json_schema", "lint",
+           "lint_report", "lint_text", "linted", "load", "load_run", "loads", "resume", "train"]
 
 
 def lint(path: str | Path, overrides: Sequence[str] = (), *, select: Sequence[str] = (),
@@ -73,40 +29,14 @@ def lint_text(text: str, overrides: Sequence[str] = (), *, select: Sequence[str]
     return lint_report(check_text(text, overrides, name), select=select, ignore=ignore)
 
 
-def lint_report(report: Report, *, select: Sequence[str] = (), ignore: Sequence[str] = (),
-                data: DataFacts | None = None) -> Report:
-    """``report`` with every lint rule's findings added; with ``data``, the data-aware rules judge it too."""
-    from nnconf.analysis.lint import apply_ignores, run_rules
-
-    findings = list(report.findings)
-    if report.config is not None:
-        findings += run_rules(report.config, report.inference, report.source, select=select, ignore=ignore,
-                              data=data)
-    findings = apply_ignores(findings, report.config, report.source, select=select, ignore=ignore)
-    return Report(report.file, report.config, report.source, sorted(findings, key=sort_key), report.inference)
-
-
 def load(path: str | Path, overrides: Sequence[str] = ()) -> Config:
     """The validated Config of a YAML file; raises ConfigError listing every problem."""
-    return _config_or_raise(check(path, overrides))
+    return config_or_raise(check(path, overrides))
 
 
 def loads(text: str, overrides: Sequence[str] = ()) -> Config:
     """The validated Config of YAML text; raises ConfigError listing every problem."""
-    return _config_or_raise(check_text(text, overrides))
-
-
-def _config_or_raise(report: Report) -> Config:
-    if not report.ok or report.config is None:
-        raise ConfigError(report.findings)
-    return report.config
-
-
-def linted(config: Config | str | Path, overrides: Sequence[str] = ()) -> Report:
-    """The lint report of a config (a Config, or a YAML file); raises ConfigError if it has errors."""
-    report = lint_report(check_config(config) if isinstance(config, Config) else check(config, overrides))
-    _config_or_raise(report)
-    return report
+    return config_or_raise(check_text(text, overrides))
 
 
 def build(config: Config | str | Path, overrides: Sequence[str] = ()) -> keras.Model:
