@@ -908,7 +908,7 @@ def _validated(data: dict) -> Config:
         config = Config.model_validate(data)
     except ValidationError as error:
         raise UnsupportedModel(f"the imported config does not validate: {_errors(error)}") from None
-    from nnconf.api import check_config
+    from nnconf.analysis.pipeline import check_config
     from nnconf.findings import Severity
 
     errors = [f for f in check_config(config).findings if f.severity is Severity.ERROR]

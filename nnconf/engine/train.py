@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from nnconf.analysis.shapes import Inference
-from nnconf.api import Report, check, lint_report, linted
+from nnconf.analysis.pipeline import Report, check, lint_report, linted
 from nnconf.config.model import Config
 from nnconf.engine import data as datasets
 from nnconf.engine.build import build_model
