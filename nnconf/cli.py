@@ -6,10 +6,12 @@ Exit codes: 0 when all is well, 1 when a config has errors, 2 for a wrong comman
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import json
 import os
 import re
+import stat
 import sys
 import warnings
 from pathlib import Path
@@ -58,7 +60,7 @@ def config_files(arguments: tuple[str, ...]) -> list[Path]:
     files: list[Path] = []
     for argument in arguments:
         path = Path(argument)
-        if path.is_dir():
+        if _is_dir(path):
             files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()))
         elif path.exists():
             files.append(readable_file(argument))
@@ -86,7 +88,7 @@ def tally(findings: list[Finding]) -> str:
 def readable_file(name: str) -> Path:
     """``name`` as a regular file this process can read; anything else is a wrong command line."""
     path = Path(name)
-    if path.is_dir():
+    if _is_dir(path):
         raise click.UsageError(f"{name}: is a directory; this command takes one config file")
     if not path.exists():
         raise click.UsageError(f"{name}: no such file")
@@ -98,6 +100,49 @@ def readable_file(name: str) -> Path:
     except OSError as error:
         raise click.UsageError(f"{name}: cannot read it ({error.strerror or error})") from None
     return path
+
+
+def _is_dir(path: Path) -> bool:
+    """``path.is_dir()``, with a name the system refuses outright (e.g. too long) a wrong command line."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as error:
+        reason = "the file name is too long" if error.errno == errno.ENAMETOOLONG else error.strerror or str(error)
+        raise click.UsageError(f"{path}: {reason}") from None
+
+
+def output_options(help: str, *, required: bool = False):
+    """``-o FILE`` and ``--force``: a command writes a new file, or replaces a regular one when forced."""
+    def add(command):
+        command = click.option("--force", is_flag=True, help="Replace the output file if it exists.")(command)
+        return click.option("--output", "-o", required=required, type=click.Path(), metavar="FILE", help=help)(command)
+    return add
+
+
+def check_output(output: str | None, force: bool) -> None:
+    """Refuses, as a wrong command line and before any work, an output path the command must not or
+    cannot write."""
+    from nnconf.outputs import OutputError, checked_output
+
+    if output is not None:
+        try:
+            checked_output(output, force=force)
+        except OutputError as problem:
+            raise click.UsageError(str(problem)) from None
+
+
+def write_output(output: str, write, force: bool) -> None:
+    """``write(path)`` writes the output atomically; a path that went bad meanwhile, or a failed write,
+    is one line and exit 1."""
+    from nnconf.outputs import OutputError, write_output as write_checked
+
+    try:
+        write_checked(output, write, force=force)
+    except OutputError as problem:
+        click.echo(f"error: {problem}", err=True)
+        raise SystemExit(1) from None
 
 
 def checked_config(file: str, overrides: tuple[str, ...], *, lint: bool = False) -> api.Report:
@@ -210,12 +255,15 @@ def _indented(example: str) -> str:
 
 
 @cli.command()
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file.")
-def schema(output: str | None) -> None:
+@output_options("Write to this file.")
+def schema(output: str | None, force: bool) -> None:
     """Print the JSON Schema of nnconf configs (for editors and CI)."""
+    check_output(output, force)
     text = json.dumps(api.json_schema(), indent=2) + "\n"
     if output:
-        Path(output).write_text(text)
+        from nnconf.engine.files import write_atomically
+
+        write_output(output, lambda path: write_atomically(path, text), force)
     else:
         click.echo(text, nl=False)
 
@@ -243,11 +291,12 @@ def summary(file: str, overrides: tuple[str, ...]) -> None:
 @cli.command()
 @click.argument("file")
 @set_option()
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Save the untrained model (.keras).")
-def build(file: str, overrides: tuple[str, ...], output: str | None) -> None:
+@output_options("Save the untrained model (.keras).")
+def build(file: str, overrides: tuple[str, ...], output: str | None, force: bool) -> None:
     """Build and compile the Keras model, print Keras's summary, and optionally save it."""
     if output and not output.endswith(".keras"):
         raise click.UsageError(f"--output {output}: the file name must end in .keras")
+    check_output(output, force)
     report = checked_config(file, overrides, lint=True)  # linted once, here, before TensorFlow starts
     from nnconf.engine.build import build_model
 
@@ -256,15 +305,16 @@ def build(file: str, overrides: tuple[str, ...], output: str | None) -> None:
     if output:
         from nnconf.engine.files import save_model
 
-        save_model(model, output)
+        write_output(output, lambda path: save_model(model, path), force)
         click.echo(f"saved {output}")
 
 
 @cli.command("import")
 @click.argument("model_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the config here instead of stdout.")
-def import_command(model_file: str, output: str | None) -> None:
+@output_options("Write the config here instead of stdout.")
+def import_command(model_file: str, output: str | None, force: bool) -> None:
     """Turn a saved Keras model (.keras) into an nnconf config."""
+    check_output(output, force)
     from nnconf.engine.importer import ImportNotice, UnsupportedModel, load_keras_model
 
     try:
@@ -281,7 +331,7 @@ def import_command(model_file: str, output: str | None) -> None:
     if output:
         from nnconf.engine.files import write_atomically
 
-        write_atomically(output, text)
+        write_output(output, lambda path: write_atomically(path, text), force)
     else:
         click.echo(text, nl=False)
 
@@ -357,9 +407,10 @@ def evaluate(run_dir: str, overrides: tuple[str, ...]) -> None:
 @cli.command()
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 @click.argument("inputs", type=click.Path(exists=True, dir_okay=False))
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="Where to write predictions (.npz).")
-def predict(run_dir: str, inputs: str, output: str) -> None:
+@output_options("Where to write predictions (.npz).", required=True)
+def predict(run_dir: str, inputs: str, output: str, force: bool) -> None:
     """Predict with a run's trained model for the inputs in an .npz file (array x, or one per model input)."""
+    check_output(output, force)
     import io
 
     import numpy as np
@@ -371,7 +422,7 @@ def predict(run_dir: str, inputs: str, output: str) -> None:
         predictions = training.predict(run_dir, Path(inputs))
     buffer = io.BytesIO()
     np.savez(buffer, **predictions)
-    write_bytes_atomically(output, buffer.getvalue())
+    write_output(output, lambda path: write_bytes_atomically(path, buffer.getvalue()), force)
     shapes = ", ".join(f"{name} {tuple(value.shape)}" for name, value in predictions.items())
     click.echo(f"wrote {output}: {shapes}")
 
