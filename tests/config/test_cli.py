@@ -234,3 +234,10 @@ def test_config_of_a_missing_file_exits_2(tmp_path):
 
 def test_config_of_a_directory_exits_2():
     assert_one_line_usage_error(run_cli("config", "configs"))
+
+
+@pytest.mark.parametrize("command", ["validate", "lint", "summary", "config", "build", "train"])
+def test_a_file_name_too_long_exits_2_with_one_line(command):
+    name = "n" * 300 + ".yaml"  # longer than any file system's limit for one name (255 bytes)
+    line = assert_one_line_usage_error(run_cli(command, name))
+    assert "the file name is too long" in line
