@@ -3,13 +3,47 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 
 class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change to a config file, addressed by config path.
+
+    Args:
+        path: where, e.g. ``('loss', 'from_logits')``.
+        value: the new value, as plain YAML data (ignored when removing).
+        action: ``set`` a key or list item (a spec written as a bare name, ``loss: mse``, becomes a
+            mapping ``{name: mse, ...}`` to take a key), ``insert`` a list item before the index that
+            ends ``path``, or ``remove`` a key or list item.
+    """
+
+    path: tuple
+    value: Any = None
+    action: str = "set"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A change that resolves a finding.
+
+    Args:
+        title: what it does, in a few words (an editor shows it as the action's name).
+        edits: the changes, applied in order.
+        safe: whether it certainly keeps what the config means while removing the problem; only safe
+            fixes are applied by ``nnconf lint --fix``, the others are offered.
+    """
+
+    title: str
+    edits: tuple[Edit, ...]
+    safe: bool = True
 
 
 @dataclass(frozen=True)
@@ -24,6 +58,7 @@ class Finding:
         hint: how to fix it, or None.
         file: the file (or ``--set`` expression) it comes from.
         line, column: 1-based position of the offending value, when known.
+        fixes: the changes that would resolve it, if any (not part of a finding's identity).
     """
 
     rule: str
@@ -34,6 +69,7 @@ class Finding:
     file: str | None = None
     line: int | None = None
     column: int | None = None
+    fixes: tuple[Fix, ...] = field(default=(), compare=False, repr=False)
 
     def located(self, file: str | None, line: int | None, column: int | None) -> Finding:
         return replace(self, file=file, line=line, column=column)
@@ -50,6 +86,8 @@ class Finding:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["severity"] = self.severity.value
+        if not self.fixes:
+            del data["fixes"]
         return data
 
     def format(self) -> str:

@@ -10,7 +10,7 @@ from nnconf.analysis.lint import architecture, initialization, optimizer, output
 from nnconf.analysis.lint import data as data_rules  # noqa: F401
 from nnconf.analysis.data_facts import DataFacts
 from nnconf.analysis.lint.context import LintContext
-from nnconf.analysis.lint.rule import REGISTRY, Rule
+from nnconf.analysis.lint.rule import REGISTRY, Rule, removal
 from nnconf.analysis.shapes import Inference
 from nnconf.config.model import Config
 from nnconf.config.source import SourceMap
@@ -77,7 +77,10 @@ def _useless_ignores(config: Config | None, source: SourceMap, used: set[str], s
         known = code in REGISTRY or code in codes.SILENCEABLE
         reason = "silences nothing in this config" if known else "is no lint rule"
         file, line, column = source.locate(("lint", "ignore", index))
+        # An ignore of a data rule may silence something once the data is loaded, in nnconf train.
+        about_data = code == codes.DATA or code in REGISTRY and REGISTRY[code].__module__ == data_rules.__name__
+        fix = removal(("lint", "ignore", index), safe=not about_data, title=f"remove {code} from lint.ignore")
         findings.append(Finding(codes.UNUSED_IGNORE, f"lint.ignore {code} {reason}", path=f"lint.ignore[{index}]",
                                 severity=Severity.WARNING, hint="remove it from lint.ignore", file=file,
-                                line=line, column=column))
+                                line=line, column=column, fixes=(fix,)))
     return findings

@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 from nnconf.analysis.lint.context import (
     ACTIVATION_LAYERS, AFFINE, LEARNABLE, PASS_THROUGH, LintContext, activation_of,
 )
-from nnconf.analysis.lint.rule import Rule
+from nnconf.analysis.lint.rule import Rule, setting
 from nnconf.analysis.shapes import LayerShape
 from nnconf.config.functions import SATURATING
 from nnconf.config.layers import Layer
 from nnconf.config.source import Path
-from nnconf.findings import Finding, Severity
+from nnconf.findings import Edit, Finding, Fix, Severity
 
 # Layers that apply an activation function and nothing else (``Activation`` takes it by name).
 ACTIVATION_ONLY = ACTIVATION_LAYERS | {"Activation"}
@@ -387,10 +387,12 @@ loss: binary_crossentropy
             for key in KERNEL_INITIALIZERS:
                 initializer = getattr(_spec(kernel), key, None)
                 if initializer is not None and not _lecun(initializer):
+                    path = context.layer_path(kernel, *_prefix(kernel), key)
                     yield self.problem(
-                        context, context.layer_path(kernel, *_prefix(kernel), key),
+                        context, path,
                         f"{kernel.name!r} feeds selu but its {key} is {initializer.canonical}: selu self-normalises "
-                        "only with LeCun initialisation", hint=f"set {key}: lecun_normal")
+                        "only with LeCun initialisation", hint=f"set {key}: lecun_normal",
+                        fixes=(setting(path, "lecun_normal"),))
         if not selu:
             return
         for layer in context.layers:
@@ -452,11 +454,14 @@ loss: sparse_categorical_crossentropy
                        if output.layer is layer or any(output.layer is after for after in _downstream(context, layer))):
                 continue
             pooling = "GlobalAveragePooling1D" if len(shape) == 2 else "GlobalAveragePooling2D"
+            # In a sequential model a Flatten slots in before the Dense; in a graph it would need rewiring.
+            fixes = () if context.functional else (
+                Fix(f"add Flatten before {layer.name!r}", (Edit(context.layer_path(layer), {"type": "Flatten"}, "insert"),)),)
             yield self.problem(
                 context, context.layer_path(layer),
                 f"Dense {layer.name!r} gets the {len(shape) + 1}-D feature maps of {before.name!r} "
                 f"{list(shape)} and classifies each position separately",
-                hint=f"add Flatten or {pooling} before {layer.name!r}")
+                hint=f"add Flatten or {pooling} before {layer.name!r}", fixes=fixes)
 
     @staticmethod
     def _per_sample_output(context: LintContext, output) -> bool:
@@ -509,10 +514,12 @@ loss: sparse_categorical_crossentropy
             features = 1 if getattr(spec, "data_format", None) == "channels_first" else rank - 1
             if after[0].spec.axis % rank != features:
                 continue  # normalised over another axis: the bias is not removed
+            path = context.layer_path(layer, *_prefix(layer), "use_bias")
             yield self.problem(
-                context, context.layer_path(layer, *_prefix(layer), "use_bias"),
+                context, path,
                 f"the bias of {layer.name!r} is removed by the BatchNormalization {after[0].name!r} after it",
-                hint=f"set use_bias: false on {layer.name!r}; BatchNormalization's beta is the offset")
+                hint=f"set use_bias: false on {layer.name!r}; BatchNormalization's beta is the offset",
+                fixes=(setting(path, False),))
 
 
 class DropoutBeforeBatchNorm(Rule):

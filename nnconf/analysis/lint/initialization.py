@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nnconf.analysis.lint.context import ACTIVATION_LAYERS, PASS_THROUGH, LintContext, activation_of
-from nnconf.analysis.lint.rule import Rule
+from nnconf.analysis.lint.rule import Rule, removal
 from nnconf.analysis.shapes import LayerShape
 from nnconf.config.functions import CONSTANT_INITIALIZERS, SATURATING
 from nnconf.config.layers import Layer
@@ -150,8 +150,10 @@ class ConstantKernelInit(Rule):
                     recurrent = getattr(spec, "recurrent_initializer", None)
                     if field == "kernel_initializer" and is_constant(recurrent):
                         message += f" (its recurrent_initializer is {describe(recurrent)} too)"
-                    yield self.problem(context, context.layer_path(layer, *keys, field), message,
-                                       hint=f"remove {field} to use glorot_uniform, or use he_normal before relu")
+                    path = context.layer_path(layer, *keys, field)
+                    yield self.problem(context, path, message,
+                                       hint=f"remove {field} to use glorot_uniform, or use he_normal before relu",
+                                       fixes=(removal(path, safe=False, title=f"remove {field} (glorot_uniform)"),))
 
 
 class InitActivationMismatch(Rule):
@@ -264,10 +266,12 @@ class NonZeroHiddenBias(Rule):
                 initializer = getattr(spec, "bias_initializer", None)
                 if initializer is None or not getattr(spec, "use_bias", True) or is_zero(initializer):
                     continue
-                yield self.problem(context, context.layer_path(layer, *keys, "bias_initializer"),
+                path = context.layer_path(layer, *keys, "bias_initializer")
+                yield self.problem(context, path,
                                    f"bias_initializer {describe(initializer)} on the hidden layer {layer.name!r}; "
                                    "hidden biases normally start at zero",
-                                   hint="remove bias_initializer to start the biases at zeros")
+                                   hint="remove bias_initializer to start the biases at zeros",
+                                   fixes=(removal(path, safe=False, title="remove bias_initializer (zeros)"),))
 
 
 class OverRegularization(Rule):

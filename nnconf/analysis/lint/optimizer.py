@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from nnconf.analysis.lint.context import LintContext
 from nnconf.analysis.lint.initialization import parts
-from nnconf.analysis.lint.rule import Rule
+from nnconf.analysis.lint.rule import Rule, removal, setting
 from nnconf.config.optimizers import CosineDecay, PiecewiseConstantDecay
 from nnconf.config.source import Path
 from nnconf.findings import Finding, Severity
@@ -138,7 +138,8 @@ class TinyAdamEpsilon(Rule):
         if optimizer.canonical in ADAM_FAMILY and optimizer.epsilon <= TINY_EPSILON:
             yield self.problem(context, ("optimizer", "epsilon"),
                                f"{optimizer.canonical} epsilon {optimizer.epsilon:g} is tiny: steps of weights with "
-                               "near-zero gradients blow up", hint="use 1e-7 (Keras's default) or 1e-8")
+                               "near-zero gradients blow up", hint="use 1e-7 (Keras's default) or 1e-8",
+                               fixes=(setting(("optimizer", "epsilon"), 1e-7, safe=False),))
 
 
 class ClippingConflict(Rule):
@@ -194,7 +195,8 @@ class SumReduction(Rule):
             if getattr(spec, "reduction", None) == "sum":
                 yield self.problem(context, ("loss", *keys, "reduction"),
                                    f"{spec.name} with reduction: sum scales the loss and its gradients with "
-                                   "the batch size", hint="remove reduction to use sum_over_batch_size (the mean)")
+                                   "the batch size", hint="remove reduction to use sum_over_batch_size (the mean)",
+                                   fixes=(removal(("loss", *keys, "reduction"), safe=False),))
 
 
 class WeightDecayTwice(Rule):

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nnconf.analysis.lint.context import LintContext, Output, activation_of
-from nnconf.analysis.lint.rule import Rule
+from nnconf.analysis.lint.rule import Rule, removal, setting
 from nnconf.config.losses import REGRESSION_LOSSES
 from nnconf.config.metrics import ACCURACIES
-from nnconf.findings import Finding, Severity
+from nnconf.config.source import Path
+from nnconf.findings import Edit, Finding, Fix, Severity
 
 CLASSIFICATION = {"binary", "multiclass", "multilabel"}
 CATEGORICAL = {"categorical_crossentropy", "categorical_focal_crossentropy"}
@@ -23,6 +24,20 @@ def loss_name(output: Output) -> str:
 
 def is_regression_loss(output: Output) -> bool:
     return isinstance(output.loss, REGRESSION_LOSSES)
+
+
+def output_activation_path(context: LintContext, output: Output) -> Path | None:
+    """Where the output layer sets its activation argument itself (not through a layer of its own,
+    such as Softmax, nor before a pass-through layer): what a fix of the activation edits."""
+    layer = output.layer
+    if "activation" not in type(layer.spec).model_fields or activation_of(layer.spec) != output.activation:
+        return None
+    return context.layer_path(layer, "activation")
+
+
+def from_logits_fix(output: Output) -> Fix:
+    """``from_logits: true``: certain when the output is linear (raw scores), a choice otherwise."""
+    return setting(output.path("loss") + ("from_logits",), True, safe=output.activation == "linear")
 
 
 class SoftmaxSingleUnit(Rule):
@@ -55,9 +70,11 @@ loss: binary_crossentropy
     def check(self, context: LintContext) -> Iterator[Finding]:
         for output in context.outputs:
             if output.activation == "softmax" and output.units == 1:
+                where = output_activation_path(context, output)
                 yield self.problem(context, context.layer_path(output.layer),
                                    f"softmax over one unit: {output.label} is always 1.0",
-                                   hint="use activation: sigmoid with binary_crossentropy for two classes")
+                                   hint="use activation: sigmoid with binary_crossentropy for two classes",
+                                   fixes=(setting(where, "sigmoid"),) if where else ())
 
 
 class CategoricalSingleUnit(Rule):
@@ -129,7 +146,8 @@ loss: {name: sparse_categorical_crossentropy, from_logits: true}
                     context, output.path("loss"),
                     f"{loss_name(output)} expects probabilities, but {output.label} has activation "
                     f"{output.activation!r} (raw scores)",
-                    hint="set from_logits: true in the loss, or end with activation: softmax")
+                    hint="set from_logits: true in the loss, or end with activation: softmax",
+                    fixes=(from_logits_fix(output),))
 
 
 class SigmoidWithCategorical(Rule):
@@ -161,9 +179,12 @@ loss: sparse_categorical_crossentropy
     def check(self, context: LintContext) -> Iterator[Finding]:
         for output in context.outputs:
             if loss_name(output) in CATEGORICAL | SPARSE and output.activation == "sigmoid" and output.units != 1:
+                where = output_activation_path(context, output)
+                fixes = (setting(where, "softmax", safe=output.task == "multiclass"),) if where else ()
                 yield self.problem(context, context.layer_path(output.layer),
                                    f"sigmoid outputs trained with {loss_name(output)}: sigmoid scores do not "
-                                   "form one distribution", hint="use activation: softmax for exclusive classes")
+                                   "form one distribution", hint="use activation: softmax for exclusive classes",
+                                   fixes=fixes)
 
 
 class BinaryCrossentropyWithoutSigmoid(Rule):
@@ -201,7 +222,8 @@ loss: {name: binary_crossentropy, from_logits: true}
                     context, output.path("loss"),
                     f"{loss_name(output)} expects a probability per unit, but {output.label} has activation "
                     f"{output.activation!r}",
-                    hint="end with activation: sigmoid, or set from_logits: true in the loss")
+                    hint="end with activation: sigmoid, or set from_logits: true in the loss",
+                    fixes=(from_logits_fix(output),))
 
 
 class BinaryCrossentropyOnMulticlass(Rule):
@@ -435,7 +457,8 @@ loss: mse
                     context, context.layer_path(output.layer),
                     f"a regression output with {output.activation} can only predict values in "
                     f"{self._RANGES[output.activation]}",
-                    hint="use a linear output unless the targets are known to lie in that range")
+                    hint="use a linear output unless the targets are known to lie in that range",
+                    fixes=_linear_output(context, output))
 
 
 class MulticlassSingleUnit(Rule):
@@ -504,8 +527,10 @@ loss: sparse_categorical_crossentropy
     def check(self, context: LintContext) -> Iterator[Finding]:
         for layer in context.layers:
             if activation_of(layer.spec) == "softmax" and not context.feeds_output(layer):
+                own = "activation" in type(layer.spec).model_fields
+                fixes = (setting(context.layer_path(layer, "activation"), "relu", safe=False),) if own else ()
                 yield self.problem(context, context.layer_path(layer), f"softmax on the hidden layer {layer.name!r}",
-                                   hint="use relu (or gelu) on hidden layers; keep softmax for the output")
+                                   hint="use relu (or gelu) on hidden layers; keep softmax for the output", fixes=fixes)
 
 
 class LogitsLossOnProbabilities(Rule):
@@ -537,10 +562,13 @@ loss: {name: sparse_categorical_crossentropy, from_logits: true}
     def check(self, context: LintContext) -> Iterator[Finding]:
         for output in context.outputs:
             if output.from_logits and output.activation in PROBABILITY_OUTPUTS:
+                # Which of the two was meant is a choice: neither fix is applied without asking.
+                fixes = _linear_output(context, output) + (
+                    setting(output.path("loss") + ("from_logits",), False, safe=False),)
                 yield self.problem(context, output.path("loss"),
                                    f"from_logits: true, but {output.label} already applies {output.activation}",
                                    hint=f"remove activation: {output.activation} from the output layer, or set "
-                                        "from_logits: false")
+                                        "from_logits: false", fixes=fixes)
 
 
 class ThresholdMetricOnLogits(Rule):
@@ -581,7 +609,27 @@ metrics: [{name: binary_accuracy, threshold: 0.0}, {name: auc, from_logits: true
             for index, metric in enumerate(output.metrics):
                 problem = _threshold_problem(metric)
                 if problem:
-                    yield self.problem(context, output.path("metrics") + (index,), problem[0], hint=problem[1])
+                    path = output.path("metrics") + (index,)
+                    yield self.problem(context, path, problem[0], hint=problem[1],
+                                       fixes=(_logits_metric_fix(metric, path),))
+
+
+def _linear_output(context: LintContext, output: Output) -> tuple[Fix, ...]:
+    """Offered, never certain: removing the output's activation changes what the model predicts."""
+    where = output_activation_path(context, output)
+    if where is None or output.layer.spec.type == "Activation":
+        return ()
+    return (removal(where, safe=False, title=f"remove activation: {output.activation} (a linear output)"),)
+
+
+def _logits_metric_fix(metric, path: Path) -> Fix:
+    """The metric as it reads logits: thresholds at 0 (probability 0.5), AUC told it gets logits."""
+    if metric.name == "auc":
+        return setting(path + ("from_logits",), True)
+    if metric.name in ("precision", "recall"):
+        return setting(path + ("thresholds",), 0.0)
+    return Fix("use {name: binary_accuracy, threshold: 0.0}",
+               (Edit(path + ("name",), "binary_accuracy"), Edit(path + ("threshold",), 0.0)))
 
 
 def _threshold_problem(metric) -> tuple[str, str] | None:
@@ -631,6 +679,7 @@ metrics: [mae]
                 continue
             for index, metric in enumerate(output.metrics):
                 if metric.name in ACCURACIES:
-                    yield self.problem(context, output.path("metrics") + (index,),
-                                       f"{metric.name} is meaningless for regression",
-                                       hint="use mae, rmse or r2_score")
+                    path = output.path("metrics") + (index,)
+                    yield self.problem(context, path, f"{metric.name} is meaningless for regression",
+                                       hint="use mae, rmse or r2_score",
+                                       fixes=(Fix("use mae", (Edit(path, "mae"),), safe=False),))

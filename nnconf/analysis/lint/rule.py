@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from nnconf.analysis.lint.context import LintContext
 from nnconf.config.source import Path, format_path
-from nnconf.findings import Finding, Severity
+from nnconf.findings import Edit, Finding, Fix, Severity
 
 REGISTRY: dict[str, type[Rule]] = {}
 
@@ -37,10 +37,10 @@ class Rule:
         raise NotImplementedError
 
     def problem(self, context: LintContext, path: Path, message: str, hint: str | None = None,
-                severity: Severity | None = None) -> Finding:
+                severity: Severity | None = None, fixes: tuple[Fix, ...] = ()) -> Finding:
         file, line, column = context.source.locate(path)
         return Finding(self.code, message, path=format_path(path), severity=severity or self.severity,
-                       hint=hint, file=file, line=line, column=column)
+                       hint=hint, file=file, line=line, column=column, fixes=fixes)
 
     @classmethod
     def summary(cls) -> str:
@@ -49,3 +49,19 @@ class Rule:
     @classmethod
     def documentation(cls) -> str:
         return inspect.getdoc(cls)
+
+
+def setting(path: Path, value, *, safe: bool = True, title: str | None = None) -> Fix:
+    """The fix that sets one value, titled like ``set from_logits: true``."""
+    return Fix(title or f"set {path[-1]}: {_yaml_text(value)}", (Edit(path, value),), safe)
+
+
+def removal(path: Path, *, safe: bool = True, title: str | None = None) -> Fix:
+    """The fix that removes one key (back to its default) or list item."""
+    return Fix(title or f"remove {path[-1]}", (Edit(path, action="remove"),), safe)
+
+
+def _yaml_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
