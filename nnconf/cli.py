@@ -201,9 +201,13 @@ def rule_codes(ctx, param, values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--select", multiple=True, callback=rule_codes, metavar="CODES",
               help="Only these rules (codes or prefixes, e.g. NN1,NN201); also turns on opt-in rules.")
 @click.option("--ignore", multiple=True, callback=rule_codes, metavar="CODES", help="Skip these rules.")
+@click.option("--fix", is_flag=True,
+              help="Apply the fixes that are certain, in place, keeping comments and layout; then lint what remains.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print the changes --fix would make as a diff, and write nothing (exit 1 if there are any).")
 @set_option()
 def lint(paths: tuple[str, ...], fmt: str, strict: bool, select: tuple[str, ...], ignore: tuple[str, ...],
-         overrides: tuple[str, ...]) -> None:
+         fix: bool, show_diff: bool, overrides: tuple[str, ...]) -> None:
     """Find model-configuration mistakes: every schema, shape and lint problem of each file at once.
 
     PATHS are config files, directories (searched for *.yaml and *.yml) or globs.
@@ -212,12 +216,43 @@ def lint(paths: tuple[str, ...], fmt: str, strict: bool, select: tuple[str, ...]
     files = config_files(paths)
     if not files:
         raise click.UsageError("no config files found in " + ", ".join(paths))
+    if (fix or show_diff) and overrides:
+        raise click.UsageError("--fix and --diff edit the files as written; they do not combine with --set")
+    if show_diff:
+        raise SystemExit(1 if _fix_files(files, select, ignore, write=False) else 0)
+    if fix:
+        _fix_files(files, select, ignore, write=True)
     findings: list[Finding] = []
     for file in files:
         findings += api.lint(file, overrides, select=select, ignore=ignore).findings
     click.echo(render(fmt, findings, len(files)), nl=False)
     tally = counts(findings)
     raise SystemExit(1 if tally["errors"] or (strict and tally["warnings"]) else 0)
+
+
+def _fix_files(files: list[Path], select: tuple[str, ...], ignore: tuple[str, ...], *, write: bool) -> bool:
+    """Fixes each file (or, without ``write``, prints the diff); says what was fixed and what is only
+    offered, on stderr. Whether anything changed."""
+    from nnconf.analysis.fixes import FixError, diff, fix_file
+
+    changed = False
+    for file in files:
+        try:
+            outcome = fix_file(file, write=write, select=select, ignore=ignore)
+        except (FixError, OSError) as problem:
+            raise click.ClickException(f"{file}: cannot fix it: {problem}") from None
+        if not write and outcome.changed:
+            click.echo(diff(outcome, str(file)), nl=False)
+        verb = "fixed" if write else "would fix"
+        for finding, fix in outcome.applied:  # located by config path: each fix moves the text after it
+            click.echo(f"{file}: {verb} {finding.rule} [{finding.path}]: {fix.title}", err=True)
+        for finding, fix, reason in outcome.refused:
+            click.echo(f"{file}: cannot fix {finding.rule} [{finding.path}] ({fix.title}): {reason}", err=True)
+        for finding, fix in outcome.offered:
+            click.echo(f"{finding.location}: {finding.rule} [{finding.path}] has a fix that may change what the "
+                       f"model does, not applied: {fix.title}", err=True)
+        changed |= outcome.changed
+    return changed
 
 
 @cli.command()
