@@ -323,6 +323,48 @@ def summary(file: str, overrides: tuple[str, ...]) -> None:
     click.echo(format_summary(report.config, report.inference), nl=False)
 
 
+GRAPH_FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png"}
+
+
+@cli.command()
+@click.argument("file")
+@set_option()
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="model.dot (DOT text), model.svg or model.png (drawn by Graphviz); DOT on stdout without it.")
+def graph(file: str, overrides: tuple[str, ...], output: str | None) -> None:
+    """Draw the model's graph: each layer's type, output shape and parameter count, without TensorFlow."""
+    from nnconf.analysis.graph import GraphvizError, render, to_dot
+
+    fmt = GRAPH_FORMATS.get(Path(output).suffix.lower()) if output else "dot"
+    if fmt is None:
+        raise click.UsageError(f"--output {output}: the name must end in .dot, .gv, .svg or .png")
+    if output:
+        writable_output(output)
+    report = checked_config(file, overrides)
+    dot = to_dot(report.config, report.inference)
+    if not output:
+        click.echo(dot, nl=False)
+        return
+    try:
+        data = dot.encode() if fmt == "dot" else render(dot, fmt)
+    except GraphvizError as problem:
+        raise click.ClickException(str(problem)) from None
+    from nnconf.engine.files import write_bytes_atomically
+
+    write_bytes_atomically(output, data)
+    click.echo(f"wrote {output}")
+
+
+def writable_output(name: str) -> Path:
+    """``name`` as a place to write a file: new, or a regular file that is replaced; nothing else."""
+    path = Path(name)
+    if path.exists() and not path.is_file() or path.is_symlink() and not path.exists():
+        raise click.UsageError(f"{name}: exists and is not a regular file; choose another name")
+    if not path.parent.is_dir():
+        raise click.UsageError(f"{name}: no such folder {str(path.parent)!r}")
+    return path
+
+
 @cli.command()
 @click.argument("file")
 @set_option()
