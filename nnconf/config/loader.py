@@ -4,21 +4,25 @@ PyYAML only composes the node graph here; nnconf turns nodes into plain Python v
 - no tag can construct a Python object (only the core YAML tags are accepted);
 - scalars follow YAML 1.2's core schema: ``1e-3`` is a float and ``yes``/``no``/``on``/``off``
   stay strings;
-- a duplicate key is an error at its second occurrence;
-- hostile input (alias bombs, deep nesting, huge or binary files, several documents) is refused
-  quickly with a finding instead of a hang or a traceback.
+- a duplicate key is an error at its second occurrence, and a key is a plain name: a null key
+  (``~: 3``) or a tagged one (``!!str a: 1``) is an error, never silently dropped or re-read;
+- hostile input (alias bombs, deep nesting, huge or binary files, several documents, integers of
+  thousands of digits) is refused with one finding in nnconf's own words instead of a hang or a
+  traceback: the work done is bounded by the size and value limits below, not by a clock.
 """
 
 import math
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
 import yaml
 from yaml.composer import Composer
+from yaml.events import AliasEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
@@ -26,12 +30,16 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from nnconf import codes
-from nnconf.config.source import Path, SourceMap, format_path
+from nnconf.config.source import Path, SourceMap, abbreviate, format_path
 from nnconf.findings import Finding
 
 MAX_FILE_BYTES = 512 * 1024
 MAX_DEPTH = 64
 MAX_VALUES = 20_000  # a 500-layer model has about 5,000
+# Beyond the largest float no number means anything in a config (sizes and seeds are int64, rates are
+# floats); refusing it also keeps Python's slow, length-limited integer parsing away from hostile digits.
+MAX_NUMBER = int(sys.float_info.max)
+_MAX_DIGITS = {base: len(f"{MAX_NUMBER:{spec}}") for base, spec in ((10, "d"), (16, "x"), (8, "o"))}
 
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge")}
@@ -71,9 +79,16 @@ class _TooMany(Exception):
         self.mark = mark
 
 
+class _UndefinedAlias(Exception):
+    def __init__(self, event: AliasEvent):
+        self.anchor, self.mark = event.anchor, event.start_mark
+
+
 class _DepthLimit:
     """Counts nesting and nodes (aliases included) while composing, so a document nested thousands
-    deep or holding a huge number of values is refused as soon as it crosses the limit."""
+    deep or holding a huge number of values is refused as soon as it crosses the limit. It also marks
+    the nodes written with an explicit tag (``explicit_tag``), which PyYAML's nodes do not tell apart
+    from resolved ones, so that a tag on a key can be refused."""
 
     _depth = 0
     _nodes = 0
@@ -82,11 +97,17 @@ class _DepthLimit:
         self._depth += 1
         self._nodes += 1
         try:
+            event = self.peek_event()
             if self._depth > MAX_DEPTH:
-                raise _TooDeep(self.peek_event().start_mark)
+                raise _TooDeep(event.start_mark)
             if self._nodes > MAX_VALUES:
-                raise _TooMany(self.peek_event().start_mark)
-            return Composer.compose_node(self, parent, index)
+                raise _TooMany(event.start_mark)
+            if isinstance(event, AliasEvent) and event.anchor not in self.anchors:
+                raise _UndefinedAlias(event)
+            node = Composer.compose_node(self, parent, index)
+            if isinstance(event, NodeEvent) and not isinstance(event, AliasEvent):
+                node.explicit_tag = getattr(event, "tag", None) not in (None, "!")
+            return node
         finally:
             self._depth -= 1
 
@@ -198,10 +219,15 @@ def _compose_single(text: str) -> Node | None:
             )
         return node
     except _TooDeep as exc:
-        raise _Problem(f"values are nested more than {MAX_DEPTH} levels deep", _pos(exc.mark)) from None
+        raise _too_deep(exc.mark) from None
     except _TooMany as exc:
         raise _Problem(f"the document has more than {MAX_VALUES} values; a model config has far fewer",
                        _pos(exc.mark), hint="large arrays belong in data files, not in the config") from None
+    except _UndefinedAlias as exc:
+        anchor = abbreviate(exc.anchor)
+        raise _Problem(f"the alias *{anchor} refers to no anchor: &{anchor} is not defined before it",
+                       _pos(exc.mark), hint=f"mark the value to repeat with &{anchor} before using *{anchor}") \
+            from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -209,19 +235,61 @@ def _compose_single(text: str) -> Node | None:
                        "is it a binary file?", (line, column)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        deep = _nesting_beyond_limit(text, mark.index + 1 if mark else len(text))
+        if deep is not None:  # the parser stopped at a nesting limit of its own, past nnconf's
+            raise _too_deep(deep) from None
         detail = " ".join(part for part in (exc.context, exc.problem) if part)
-        if "found undefined alias" in detail or "found unhashable key" in detail:
-            detail = detail.replace("while composing a mapping ", "")
         raise _Problem(f"YAML syntax error: {detail}", _pos(mark) if mark else (None, None)) from None
     except yaml.YAMLError as exc:
         raise _Problem(f"the file is not readable as YAML: {exc}") from None
     except UnicodeEncodeError:  # a lone surrogate: a byte that was not UTF-8, passed on as text
         raise _Problem("the text holds characters that are not valid Unicode (a byte that is not UTF-8?)") from None
     except RecursionError:
-        raise _Problem(f"values are nested more than {MAX_DEPTH} levels deep") from None
+        raise _too_deep(None) from None
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _too_deep(mark: yaml.Mark | None) -> _Problem:
+    return _Problem(f"values are nested more than {MAX_DEPTH} levels deep", _pos(mark) if mark else (None, None),
+                    hint="a model config nests a few levels; is a bracket or an indentation repeated?")
+
+
+class _TokenScanner(Reader, Scanner):
+    """PyYAML's pure-Python scanner: tokens only, with no nesting limit of its own."""
+
+    def __init__(self, text: str):
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+
+
+_OPENING = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
+            yaml.FlowSequenceStartToken)
+_CLOSING = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _nesting_beyond_limit(text: str, end: int) -> yaml.Mark | None:
+    """Where ``text[:end]`` first nests collections more than MAX_DEPTH deep, or None.
+
+    libyaml looks ahead up to a kilobyte for a possible key and refuses, in its own words, flow
+    collections nested a thousand deep before nnconf's composer sees the first of them. Its error
+    marks where it stopped, so the nesting before that point tells whether it is nnconf's limit that
+    was crossed; scanning stops at that limit, so this is cheap."""
+    scanner = _TokenScanner(text[:end])
+    depth = 0  # the top collection's start token makes the first level, as in _DepthLimit
+    try:
+        while not scanner.check_token(yaml.StreamEndToken):
+            token = scanner.get_token()
+            if isinstance(token, _OPENING):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return token.start_mark
+            elif isinstance(token, _CLOSING):
+                depth -= 1
+    except yaml.YAMLError:  # the text cut at the error point need not scan to its end
+        return None
+    return None
 
 
 class _Converter:
@@ -298,10 +366,24 @@ class _Converter:
         return pairs
 
     def _key(self, node: Node, path: Path) -> Any:
+        """The key a node names, or None (reported) when it is no plain name."""
         if not isinstance(node, ScalarNode):
             self._report(node, path, f"a key must be a plain name, found {_kind(node)}")
             return None
-        return self._scalar(node, path)
+        if getattr(node, "explicit_tag", False):
+            if node.tag in _ALLOWED_TAGS:
+                self._report(node, path, f"the key {abbreviate(node.value)!r} has a tag ({node.tag.replace(_CORE, '!!')}); "
+                             "a key is a plain name", hint="remove the tag")
+            else:
+                self._report(node, path, f"the tag {node.tag!r} is not allowed: nnconf configs are plain data and "
+                             "never construct objects or run code", hint="remove the tag")
+            return None
+        key = self._scalar(node, path)
+        if key is None and node.tag == _CORE + "null":
+            written = node.value or "an empty key"
+            self._report(node, path, f"a key must be a plain name, found null ({written})",
+                         hint=f"quote it ('{node.value}': ...) if the name is meant" if node.value else "name the key")
+        return key
 
     def _scalar(self, node: ScalarNode, path: Path) -> Any:
         value, tag = node.value, node.tag[len(_CORE):]
@@ -311,11 +393,15 @@ class _Converter:
             if tag == "bool":
                 return value.lower() == "true"
             if tag == "int":
-                return int(value, 0) if value[:2] in ("0o", "0x") else int(value, 10)
+                return _integer(value)
             if tag == "float":
                 return _float(value)
+        except _TooLarge:
+            self._report(node, path, f"integer too large: {abbreviate(value)}",
+                         hint=f"numbers in a config stay below about {float(MAX_NUMBER):.1e} (sizes and seeds far below)")
+            return None
         except ValueError:
-            self._report(node, path, f"{value!r} is not a valid {tag}")
+            self._report(node, path, f"{abbreviate(value)!r} is not a valid {tag}")
             return None
         return value
 
@@ -323,6 +409,25 @@ class _Converter:
         line, column = _pos(node.start_mark)
         self.findings.append(Finding(codes.YAML, message, path=format_path(path), hint=hint, file=self.source.file,
                                      line=line, column=column))
+
+
+class _TooLarge(ValueError):
+    pass
+
+
+def _integer(text: str) -> int:
+    """A YAML 1.2 integer (decimal, 0x hexadecimal or 0o octal); _TooLarge beyond MAX_NUMBER, found by
+    counting digits before converting, so that thousands of digits cost no quadratic conversion."""
+    sign = -1 if text.startswith("-") else 1
+    unsigned = text.lstrip("+-")
+    base = {"0x": 16, "0o": 8}.get(unsigned[:2], 10)
+    digits = (unsigned[2:] if base != 10 else unsigned).lstrip("0") or "0"
+    if len(digits) > _MAX_DIGITS[base]:
+        raise _TooLarge(text)
+    number = int(digits, base)  # ValueError for what is no integer (!!int abc)
+    if number > MAX_NUMBER:
+        raise _TooLarge(text)
+    return sign * number
 
 
 def _float(text: str) -> float:
