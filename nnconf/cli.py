@@ -33,13 +33,14 @@ SET_HELP = "Override a config value, e.g. --set optimizer.learning_rate=3e-4 (re
 def _parsed_overrides(ctx, param, expressions: tuple[str, ...]) -> tuple[str, ...]:
     """A malformed --set is a wrong command line (exit 2); a value the schema refuses is a finding."""
     from nnconf.config.overrides import OverrideError, parse_override
+    from nnconf.config.source import shown_expression
 
     for expression in expressions:
         try:
             parse_override(expression)
         except OverrideError as problem:
             hint = f" ({problem.finding.hint})" if problem.finding.hint else ""
-            shown = expression.encode("utf-8", "backslashreplace").decode()  # bytes that were not UTF-8, escaped
+            shown = shown_expression(expression)  # non-UTF-8 bytes escaped, a long expression abbreviated
             raise click.BadParameter(f"{shown}: {problem.finding.message}{hint}") from None
     return expressions
 

@@ -5,8 +5,8 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from nnconf import codes
-from nnconf.config.loader import load_text
-from nnconf.config.source import Path, SourceMap, format_path
+from nnconf.config.loader import MAX_DEPTH, MAX_VALUES, load_text
+from nnconf.config.source import Path, SourceMap, abbreviate, format_path, override_label
 from nnconf.findings import Finding
 
 _EXPRESSION = re.compile(r"^\s*(?P<path>[A-Za-z_][\w\-]*(?:\.[A-Za-z_][\w\-]*|\[\d+\])*)\s*=(?P<value>.*)$", re.S)
@@ -18,19 +18,47 @@ SYNTAX_HINT = "write --set key.path=value, e.g. --set optimizer.learning_rate=3e
 class OverrideError(Exception):
     def __init__(self, expression: str, message: str, hint: str | None = None):
         super().__init__(message)
-        self.finding = Finding(codes.OVERRIDE, message, hint=hint, file=f"--set {expression}")
+        self.finding = Finding(codes.OVERRIDE, message, hint=hint, file=override_label(expression))
 
 
 def parse_override(expression: str) -> tuple[Path, Any]:
-    """``model.layers[1].units=256`` -> ``(('model', 'layers', 1, 'units'), 256)``; values are YAML."""
+    """``model.layers[1].units=256`` -> ``(('model', 'layers', 1, 'units'), 256)``; values are YAML.
+
+    A path or value nested deeper than a config may be (MAX_DEPTH) is refused here, in time linear in
+    its length, before anything walks it."""
     match = _EXPRESSION.match(expression)
     if not match:
-        raise OverrideError(expression, f"cannot read the override {expression!r}", SYNTAX_HINT)
-    path = tuple(int(index) if index else key for key, index in _PART.findall(match["path"]))
-    loaded = load_text(match["value"], f"--set {expression}", require_mapping=False)
+        raise OverrideError(expression, f"cannot read the override {abbreviate(expression)!r}", SYNTAX_HINT)
+    parts = _PART.findall(match["path"])
+    if len(parts) >= MAX_DEPTH:  # its value would sit deeper than MAX_DEPTH levels
+        raise OverrideError(expression, f"the path has {len(parts)} levels; values in a config are nested at most "
+                            f"{MAX_DEPTH} levels deep", hint="a config path names a few keys, e.g. model.layers[1].units")
+    path = tuple(_index(expression, index) if index else key for key, index in parts)
+    loaded = load_text(match["value"], override_label(expression), require_mapping=False)
     if loaded.findings:
-        raise OverrideError(expression, f"the value is not valid YAML: {loaded.findings[0].message}")
+        found = loaded.findings[0]
+        raise OverrideError(expression, f"the value cannot be used: {found.message}", found.hint)
+    if len(path) + _depth(loaded.data) > MAX_DEPTH:
+        raise OverrideError(expression, f"the value would be nested more than {MAX_DEPTH} levels deep in the config",
+                            hint="a model config nests a few levels")
     return path, loaded.data
+
+
+def _index(expression: str, digits: str) -> int:
+    """A list index of the path; one no config list can reach is refused before it is converted."""
+    if len(digits.lstrip("0")) > len(str(MAX_VALUES)) or int(digits) >= MAX_VALUES:
+        raise OverrideError(expression, f"the index [{abbreviate(digits)}] is beyond any list in a config (a config "
+                            f"holds at most {MAX_VALUES} values)")
+    return int(digits)
+
+
+def _depth(value: Any) -> int:
+    """Levels of a loaded value (1 for a scalar); the loader has bounded it by MAX_DEPTH."""
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 1
 
 
 def apply_override(data: dict, source: SourceMap, expression: str, defaults: Mapping[str, str] = {},

@@ -6,9 +6,10 @@ import pytest
 
 import nnconf
 from nnconf import codes
+from nnconf.config.loader import MAX_DEPTH, MAX_VALUES
 from nnconf.config.overrides import OverrideError, parse_override
 
-from tests.config.helpers import CONFIGS, MINIMAL, by_path, check, describe, errors
+from tests.config.helpers import CONFIGS, MINIMAL, by_path, check, describe, errors, run_cli
 
 MNIST = CONFIGS / "mnist.yaml"  # optimizer: {name: adam, learning_rate: 1e-3}; four layers; no lint
 BINARY = CONFIGS / "binary.yaml"  # optimizer: adam (the name shorthand)
@@ -191,7 +192,7 @@ def test_override_value_that_is_not_valid_yaml(expression):
     report = nnconf.check(MNIST, [expression])
     finding = errors(report)[0]
     assert (finding.rule, finding.file) == (codes.OVERRIDE, f"--set {expression}"), describe(report)
-    assert "not valid YAML" in finding.message
+    assert finding.message.startswith("the value cannot be used: ")
 
 
 def test_override_value_cannot_run_code(tmp_path):
@@ -247,3 +248,75 @@ def test_problem_in_a_created_section_is_reported_against_the_override(expressio
     report = check(MINIMAL, [expression])
     assert not report.ok
     assert [f.file for f in errors(report)] == [f"--set {expression}"], describe(report)
+
+
+# --- hostile overrides: refused up front, in nnconf's words, abbreviated -----------------------------
+
+
+@pytest.mark.parametrize("segments", [MAX_DEPTH, 4_000, 100_000])
+def test_override_path_deeper_than_the_nesting_limit_is_refused_before_it_is_walked(segments):
+    expression = "a." * (segments - 1) + "b=1"
+    with pytest.raises(OverrideError) as caught:
+        parse_override(expression)
+    finding = caught.value.finding
+    assert finding.rule == codes.OVERRIDE
+    assert finding.message == (f"the path has {segments} levels; values in a config are nested at most "
+                               f"{MAX_DEPTH} levels deep")
+    assert len(finding.file) < 150  # the expression is abbreviated where it is named
+
+
+def test_override_path_just_within_the_nesting_limit_is_applied():
+    path, value = parse_override("a." * (MAX_DEPTH - 2) + "b=1")
+    assert len(path) == MAX_DEPTH - 1 and value == 1
+    report = check(MINIMAL, ["lint." + "x." * (MAX_DEPTH - 3) + "y=1"])
+    assert [f.rule for f in errors(report)] == [codes.SCHEMA], describe(report)  # lint has no key x
+
+
+def test_override_whose_path_and_value_together_nest_too_deep_is_refused():
+    with pytest.raises(OverrideError) as caught:
+        parse_override("a." * (MAX_DEPTH - 2) + "b=[1]")
+    assert caught.value.finding.message == f"the value would be nested more than {MAX_DEPTH} levels deep in the config"
+
+
+def test_deep_override_path_is_one_override_finding_of_the_config():
+    expression = "model." * 3999 + "units=1"
+    report = nnconf.check(MNIST, [expression])
+    assert [(f.rule, f.severity.value) for f in report.findings] == [(codes.OVERRIDE, "error")], describe(report)
+
+
+@pytest.mark.parametrize("index", ["99999999999999999999", "9" * 10_000, str(MAX_VALUES)])
+def test_override_index_beyond_any_list_is_refused_before_it_is_converted(index):
+    with pytest.raises(OverrideError) as caught:
+        parse_override(f"model.layers[{index}].units=3")
+    finding = caught.value.finding
+    assert finding.message.startswith("the index [") and "is beyond any list in a config" in finding.message
+    assert len(finding.message) < 150
+
+
+@pytest.mark.parametrize("digits", ["0x" + "f" * 5000, "9" * 100_000])
+def test_override_with_an_integer_too_large_is_one_override_finding(digits):
+    expression = f"seed={digits}"
+    report = nnconf.check(MNIST, [expression])
+    assert len(report.findings) == 1, describe(report)
+    finding = report.findings[0]
+    assert finding.rule == codes.OVERRIDE
+    assert finding.message.startswith("the value cannot be used: integer too large: ")
+    assert finding.hint
+    assert finding.file.startswith("--set seed=") and finding.file.endswith(f"({len(expression)} characters)")
+    assert len(finding.format()) < 400, finding.format()
+
+
+def test_override_with_an_integer_too_large_is_one_line_and_exit_2(tmp_path):
+    digits = "9" * 100_000
+    result = run_cli("validate", "--set", f"seed={digits}", str(MNIST))
+    printed = result.stdout + result.stderr
+    assert result.returncode == 2, printed
+    assert "Traceback" not in printed
+    lines = [line for line in printed.splitlines() if line.strip()]
+    assert len(lines) == 1 and "integer too large" in lines[0] and len(lines[0]) < 500, printed
+
+
+def test_override_schema_finding_names_a_long_expression_abbreviated():
+    expression = "name=" + "x" * 5000
+    finding = by_path(errors(nnconf.check(MNIST, [expression])), "name")
+    assert finding.file.startswith("--set name=xxx") and finding.file.endswith("(5005 characters)")
