@@ -4,10 +4,11 @@ Generated configs (valid ones, valid ones mutated, corrupted YAML text, random `
 go through ``nnconf.api.check_text`` and ``nnconf.api.lint_text`` (and, for valid ones, the summary
 formatter and the resolved-config writer). Whatever goes in:
 
-- no exception escapes, and nothing hangs;
+- no exception escapes, and nothing hangs: a call that spends more than HANG_CPU_SECONDS of CPU time
+  (far more than any answer takes) is stopped and fails, whatever the machine's load; nothing is timed
+  by the clock (speed is measured in bench/, not asserted here);
 - the outcome is ok, or a list of findings where every error has a message and, when it comes from
-  the file (not from a ``--set``) and the YAML parsed at all, a line >= 1;
-- each call takes less than a second.
+  the file (not from a ``--set``) and the YAML parsed at all, a line >= 1.
 
 Examples per property: see conftest.py (``NNCONF_FUZZ=long`` runs 5000 each instead of 60).
 
@@ -21,12 +22,10 @@ the crashes found so far; all of them are fixed.
 from __future__ import annotations
 
 import contextlib
-import math
 import re
 import signal
 import tempfile
 import threading
-import time
 import traceback
 from pathlib import Path
 
@@ -41,13 +40,12 @@ from nnconf.findings import Finding, Severity
 from nnconf.formats import FORMATS, render
 from tests.robustness import strategies as gen
 
-SECONDS_PER_CALL = 1.0  # the TF-free path takes milliseconds; a second is generous
-HANG_SECONDS = 10  # past this an example counts as a hang
+HANG_CPU_SECONDS = 10  # of CPU time: the TF-free path takes milliseconds; past this a call counts as a hang
 BUILD_EXAMPLES = 5 if settings.default.max_examples <= 100 else 100
 RULE = re.compile(r"^NN\d{3}$")
 
 class Hang(Exception):
-    """A call that did not return in time (see hang_guard)."""
+    """A call that spent more CPU time than any answer takes (see hang_guard)."""
 
 
 # Crashes already found, minimised into a regression test below and waiting for a fix: (name, exception
@@ -61,22 +59,24 @@ KNOWN_BUILD_BUGS: list[str] = []
 
 
 @contextlib.contextmanager
-def hang_guard(seconds: float = HANG_SECONDS):
-    """Turns a call that runs past ``seconds`` into an exception (where SIGALRM is available)."""
+def hang_guard(cpu_seconds: float = HANG_CPU_SECONDS):
+    """Turns a call that spends more than ``cpu_seconds`` of this process's CPU time into an exception
+    (where SIGPROF is available). CPU time, not the clock: a busy machine slows a call down, but does
+    not make it use more CPU."""
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
 
-    def alarm(signum, frame):
-        raise Hang(f"no answer after {seconds} s")
+    def stop(signum, frame):
+        raise Hang(f"no answer after {cpu_seconds} s of CPU time")
 
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, stop)
+    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def known_bug(error: BaseException) -> str | None:
@@ -85,20 +85,6 @@ def known_bug(error: BaseException) -> str | None:
         if isinstance(error, kind) and any(where in file for file in files):
             return name
     return None
-
-
-def timed(call, *args, **kwargs):
-    """``call``'s result, asserting it took less than SECONDS_PER_CALL: a slow call is timed twice
-    more and judged by its fastest run, so that a busy machine (or a garbage collection) does not fail
-    a config that is not slow itself."""
-    fastest = math.inf
-    for _ in range(3):
-        start = time.perf_counter()
-        result = call(*args, **kwargs)
-        fastest = min(fastest, time.perf_counter() - start)
-        if fastest < SECONDS_PER_CALL:
-            return result
-    raise AssertionError(f"{call.__name__} took {fastest:.2f} s")
 
 
 def assert_well_formed(report: nnconf.Report) -> None:
@@ -129,14 +115,14 @@ def check_and_lint(text: str, overrides=(), name: str | None = "fuzz.yaml") -> n
     note(f"text:\n{text}\noverrides: {list(overrides)!r}")
     try:
         with hang_guard():
-            report = timed(api.check_text, text, overrides, name=name)
+            report = api.check_text(text, overrides, name=name)
             assert_well_formed(report)
-            linted = timed(api.lint_text, text, overrides, name=name)
+            linted = api.lint_text(text, overrides, name=name)
             assert_well_formed(linted)
             assert report.ok or not linted.ok  # lint finds every error check finds
             if report.ok:
-                timed(format_summary, report.config, report.inference)
-                resolved = timed(report.config.to_yaml)
+                format_summary(report.config, report.inference)
+                resolved = report.config.to_yaml()
                 again = api.check_text(resolved, name="resolved.yaml")
                 assert again.ok, "the resolved config (nnconf config) does not check:\n" + "\n".join(
                     f.format() for f in again.findings) + "\n" + resolved
@@ -180,7 +166,7 @@ def test_corrupted_yaml_bytes_give_findings_not_exceptions(scratch, corrupted):
     try:
         with hang_guard():
             for call in (api.check, api.lint):
-                assert_well_formed(timed(call, path))
+                assert_well_formed(call(path))
     except Exception as error:
         if known_bug(error) is None:
             raise
@@ -333,14 +319,14 @@ CYCLES = {
 }
 
 
-@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs SIGALRM to stop the hang")
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs SIGPROF to stop the hang")
 # Regression, fixed bug: lint never returns on a functional cycle through pass-
 # through layers (Dropout, Flatten, linear Activation): the walks in analysis/lint/architecture.py _source
 # and analysis/lint/context.py last_activation / feeds_output go round the cycle forever
 def test_lint_of_a_cycle_through_pass_through_layers_returns_the_cycle_finding():
     for where, text in CYCLES.items():
         assert "cycle" in api.check_text(text).findings[0].message, where  # check itself is fine
-        with hang_guard(1):
+        with hang_guard():
             report = api.lint_text(text, name="cycle.yaml")
         assert any("cycle" in f.message for f in report.findings), where
 
