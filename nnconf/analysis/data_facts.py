@@ -14,6 +14,10 @@ if TYPE_CHECKING:  # NumPy is imported where data is described, not by every lin
 
 LabelKind = Literal["integer", "one_hot", "binary", "multilabel", "real"]
 
+# Whole labels up to this value are class ids, counted per class. Larger ones are described
+# without per-class counts, which would cost memory in proportion to the largest label.
+MAX_CLASS_ID = 100_000
+
 
 @dataclass(frozen=True)
 class InputFacts:
@@ -27,8 +31,9 @@ class InputFacts:
 class LabelFacts:
     kind: LabelKind
     sample_shape: tuple[int, ...]
-    classes: int | None  # integer labels: largest + 1; one-hot and multilabel: width; binary: 2
-    class_counts: tuple[int, ...] | None  # samples per class, for class labels
+    # integer and binary labels: largest + 1 (None past MAX_CLASS_ID); one-hot and multilabel: width
+    classes: int | None
+    class_counts: tuple[int, ...] | None  # samples per class id, for class labels
     minimum: float
     maximum: float
 
@@ -53,22 +58,33 @@ def describe_inputs(x: np.ndarray) -> InputFacts:
 def describe_labels(y: np.ndarray) -> LabelFacts:
     import numpy as np
 
-    low, high = (float(y.min()), float(y.max())) if y.size else (0.0, 0.0)
     shape = tuple(y.shape[1:])
-    whole = bool(np.all(np.equal(np.mod(y, 1), 0))) if y.size else True
-    zero_one = whole and low >= 0 and high <= 1
+    finite = np.isfinite(y) if np.issubdtype(y.dtype, np.floating) else np.ones(y.shape, dtype=bool)
+    values = y[finite]
+    low, high = (float(values.min()), float(values.max())) if values.size else (0.0, 0.0)
+    whole = bool(finite.all() and np.all(np.mod(values, 1) == 0))
     if shape in ((), (1,)) and whole and low >= 0:
-        flat = y.reshape(-1).astype(np.int64)
-        counts = tuple(int(c) for c in np.bincount(flat))
         kind: LabelKind = "binary" if high <= 1 else "integer"
-        return LabelFacts(kind, shape, len(counts) if kind == "integer" else 2, counts, low, high)
-    if len(shape) == 1 and zero_one:
+        if high > MAX_CLASS_ID:
+            return LabelFacts(kind, shape, None, None, low, high)
+        return LabelFacts(kind, shape, int(high) + 1, _class_counts(y.reshape(-1), int(high) + 1), low, high)
+    if len(shape) == 1 and whole and low >= 0 and high <= 1:
         rows = y.sum(axis=1)
         if np.all(rows == 1):
             counts = tuple(int(c) for c in y.sum(axis=0))
             return LabelFacts("one_hot", shape, shape[0], counts, low, high)
         return LabelFacts("multilabel", shape, shape[0], None, low, high)
     return LabelFacts("real", shape, None, None, low, high)
+
+
+def _class_counts(ids: np.ndarray, classes: int) -> tuple[int, ...]:
+    """Samples per class id, from the distinct ids (np.bincount would size its work by the largest id)."""
+    import numpy as np
+
+    present, counts = np.unique(ids, return_counts=True)
+    dense = np.zeros(classes, dtype=np.int64)
+    dense[present.astype(np.int64)] = counts
+    return tuple(int(c) for c in dense)
 
 
 def describe(x: dict[str, np.ndarray], y: dict[str, np.ndarray]) -> DataFacts:
