@@ -9,13 +9,17 @@ findings with the code ``NN007`` located at the ``data:`` section of the config.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import importlib
 import io
 import math
 import os
 import socket
+import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnconf import codes
-from nnconf.analysis.data_facts import DataFacts, describe
+from nnconf.analysis.data_facts import MAX_CLASS_ID, DataFacts, describe
 from nnconf.config.model import Config, FunctionalModel
 from nnconf.config.source import SourceMap, format_path
 from nnconf.config.suggest import did_you_mean, listing
@@ -40,6 +44,9 @@ Arrays = dict[str, np.ndarray]
 DOWNLOAD_TIMEOUT = 20.0
 
 OFFLINE_CONFIGS = "configs/digits.yaml (data.source: sklearn.digits)"
+
+# Whole numbers up to this size are exact as floats (and as int64).
+_EXACT_INTEGERS = 2**53
 
 
 class DataError(Exception):
@@ -167,17 +174,79 @@ def _read(config: Config, inference: Inference, base_dir: Path, where: _Where) -
 
 def _resolve(text: str, base_dir: Path, where: _Where) -> Path:
     path = Path(os.path.expanduser(text))
-    if not path.is_absolute():
+    relative = not path.is_absolute()
+    if relative:
         path = base_dir / path
-    if not path.exists():
-        raise where.error(("data", "path"), f"the data file {str(path)!r} does not exist",
-                          hint="relative paths are read from the config's folder" if not Path(text).is_absolute()
-                          else None)
-    if not path.is_file():
-        raise where.error(("data", "path"), f"the data path {str(path)!r} is a folder, not a file")
-    if path.stat().st_size == 0:
-        raise where.error(("data", "path"), f"the data file {str(path)!r} is empty")
+    _check_file(path, where, ("data", "path"), "data file",
+                missing_hint="relative paths are read from the config's folder" if relative else None)
     return path
+
+
+def _check_file(path: Path, where: _Where, at: tuple, what: str, missing_hint: str | None = None) -> None:
+    """Refuse anything but a non-empty regular file, saying what it is instead, without opening it
+    (opening a named pipe waits for a writer; a device or a /proc file never ends)."""
+    shown = _shown(path)
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise where.error(at, _unreachable(path, what, error),
+                          hint=missing_hint if error.errno == errno.ENOENT else None) from None
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
+        raise where.error(at, f"the {what} {shown} is a folder, not a file")
+    if not stat.S_ISREG(mode):
+        raise where.error(at, f"the {what} {shown} is {_special_kind(mode)}, not a regular file",
+                          hint="give the path of a data file saved on disk")
+    system = next((root for root in _SYSTEM_FOLDERS if os.path.realpath(path).startswith(root + os.sep)), None)
+    if system:
+        raise where.error(at, f"the {what} {shown} is under {system}, where the operating system shows its own "
+                          "state as files, not a data file", hint="give the path of a data file saved on disk")
+    if info.st_size == 0:
+        raise where.error(at, f"the {what} {shown} is empty")
+
+
+# Folders whose files are made up by the kernel as they are read: their sizes say 0, and some never end.
+_SYSTEM_FOLDERS = ("/proc", "/sys")
+
+
+def _unreachable(path: Path, what: str, error: OSError) -> str:
+    """Why ``path`` cannot be looked at, in words (from the error number, not the OS's message)."""
+    shown = _shown(path)
+    if error.errno == errno.ENOENT:
+        missing = next((folder for folder in reversed(path.parents) if not os.path.lexists(folder)), None)
+        if missing is not None:
+            return f"the {what} {shown} does not exist: there is no folder {_shown(missing)}"
+        return f"the {what} {shown} does not exist"
+    if error.errno == errno.ENAMETOOLONG:
+        return (f"the {what} path {shown} is too long for the file system (a file or folder name may usually "
+                "have at most 255 bytes, a whole path 4096)")
+    if error.errno == errno.ENOTDIR:
+        return f"the {what} {shown} cannot exist: a part of its path before the last is a file, not a folder"
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return f"the {what} {shown} cannot be opened: permission denied"
+    if error.errno == errno.ELOOP:
+        return f"the {what} {shown} cannot be opened: its symbolic links point in a circle"
+    return f"the {what} {shown} cannot be opened ({os.strerror(error.errno or 0)})"
+
+
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _shown(path: Path | str, limit: int = 160) -> str:
+    """A path quoted for a message: a very long one by its start and end."""
+    text = str(path)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit // 2] + '...' + text[-limit // 4:]!r} ({len(text)} characters)"
 
 
 def _single(config: Config, inference: Inference, where: _Where, x: np.ndarray, y: np.ndarray,
@@ -351,29 +420,168 @@ def _pad(sequences, length: int) -> np.ndarray:
 # --- npz -----------------------------------------------------------------------------------------
 
 
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive's first member, or an empty archive (as np.load)
+# Deflate unpacks at most about 1032 bytes from each stored byte: an entry that claims more is damaged.
+_DEFLATE_MOST = 1032
+_SAVEZ = "save arrays with numpy.savez(path, x=..., y=...)"
+
+
 def _open_npz(path: Path, where: _Where, at: tuple) -> Arrays:
-    """Every array of an .npz file, checked to hold numbers."""
-    if path.stat().st_size == 0:
-        raise where.error(at, f"the data file {str(path)!r} is empty")
+    """Every array of an .npz file, checked to hold numbers.
+
+    The archive is read member by member rather than with np.load, so that each way a file can be
+    damaged gets its own message, and no header's claimed size is allocated before it is checked
+    against the bytes really there. Nothing is unpickled.
+    """
+    shown = _shown(path)
     try:
-        loaded = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
-        raise where.error(at, f"{str(path)!r} is not an .npz file ({' '.join(str(error).split())[:200]})",
-                          hint="save arrays with numpy.savez(path, x=..., y=...)") from None
-    if isinstance(loaded, np.ndarray):
-        raise where.error(at, f"{str(path)!r} holds a single .npy array, not an .npz archive of named arrays",
-                          hint="save arrays with numpy.savez(path, x=..., y=...)")
-    arrays = {}
-    with loaded:
-        for name in loaded.files:
+        with open(path, "rb") as stream:
+            start = stream.read(512)
+            if start.startswith(_NPY_MAGIC):
+                raise where.error(at, f"{shown} holds a single .npy array, not an .npz archive of named arrays",
+                                  hint=_SAVEZ)
+            if not start.startswith(_ZIP_MAGIC):
+                text = _is_text(start)
+                raise where.error(at, f"{shown} is not an .npz file: it is not a zip archive"
+                                  + (" but text" if text else ""),
+                                  hint=("for a CSV table use data.source: csv; " if text else "") + _SAVEZ)
+            size = os.fstat(stream.fileno()).st_size
+            stream.seek(0)
             try:
-                array = loaded[name]
-            except ValueError:
-                raise where.error(at, f"the array {name!r} in {path.name} holds Python objects, not numbers",
-                                  hint="store numeric arrays (pad ragged sequences to one length first)") from None
-            _check_dtype(array, f"the array {name!r} in {path.name}", where, at)
-            arrays[name] = array
+                archive = zipfile.ZipFile(stream)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+                raise where.error(at, f"{shown} is a damaged .npz file: it starts as a zip archive, but the table of "
+                                  "its arrays (at the end of the file) is missing or broken, as when a file is cut "
+                                  "short", hint="save or copy the file again") from None
+            with archive:
+                return _read_members(archive, size, path.name, where, at)
+    except OSError as error:
+        raise where.error(at, f"{shown} cannot be read ({os.strerror(error.errno or 0)})") from None
+
+
+def _is_text(start: bytes) -> bool:
+    try:
+        start.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return b"\0" not in start
+
+
+def _read_members(archive: zipfile.ZipFile, archive_size: int, file: str, where: _Where, at: tuple) -> Arrays:
+    arrays = {}
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        name = info.filename.removesuffix(".npy")  # the names np.load gives
+        label = f"the array {name!r} in {file}"
+        _check_entry(info, archive_size, label, where, at)
+        shape, dtype, data_bytes = _member_header(archive, info, label, where, at)
+        _check_claimed_size(shape, dtype, data_bytes, label, where, at)
+        with _member_errors(label, where, at):
+            with _open_member(archive, info, label, where, at) as member:
+                array = np.lib.format.read_array(member, allow_pickle=False)
+        _check_dtype(array, label, where, at)
+        arrays[name] = array
     return arrays
+
+
+def _check_entry(info: zipfile.ZipInfo, archive_size: int, label: str, where: _Where, at: tuple) -> None:
+    """The sizes the archive's table claims for a member, against what the file can hold."""
+    if info.header_offset + info.compress_size > archive_size:
+        raise where.error(at, f"{label} is cut short: the archive says it takes {_size(info.compress_size)}, but the "
+                          f"file ends before that", hint="save or copy the file again")
+    stored = info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size
+    deflated = info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > _DEFLATE_MOST * info.compress_size + 64
+    if stored or deflated:
+        raise where.error(at, f"{label} is damaged: the archive says it unpacks to {_size(info.file_size)} from "
+                          f"{_size(info.compress_size)}, which its compression cannot do",
+                          hint="save or copy the file again")
+
+
+def _open_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, where: _Where, at: tuple):
+    try:
+        return archive.open(info)
+    except NotImplementedError:  # before RuntimeError, which it is a kind of
+        raise where.error(at, f"{label} is compressed in a way Python's zipfile cannot unpack",
+                          hint="save with numpy.savez or numpy.savez_compressed") from None
+    except RuntimeError:  # what zipfile raises for an encrypted member
+        raise where.error(at, f"{label} is encrypted", hint="save the arrays without a password") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise where.error(at, f"{label} is damaged: its entry in the zip archive is broken",
+                          hint="save or copy the file again") from None
+
+
+@contextlib.contextmanager
+def _member_errors(label: str, where: _Where, at: tuple):
+    """What can go wrong while a member's bytes are read, in words."""
+    try:
+        yield
+    except zipfile.BadZipFile:  # raised when the bytes read do not match the member's CRC-32
+        raise where.error(at, f"{label} is damaged: its bytes do not match the checksum stored with them",
+                          hint="save or copy the file again") from None
+    except zlib.error:
+        raise where.error(at, f"{label} is damaged: its compressed bytes cannot be unpacked",
+                          hint="save or copy the file again") from None
+    except EOFError:
+        raise where.error(at, f"{label} is cut short: the file ends inside it", hint="save or copy the file again") \
+            from None
+    except MemoryError:
+        raise where.error(at, f"{label} does not fit into this machine's memory",
+                          hint="use a smaller file, or a machine with more memory") from None
+
+
+def _member_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, where: _Where,
+                   at: tuple) -> tuple[tuple, np.dtype, int]:
+    """The shape and dtype an .npy member's header claims, and how many bytes of data follow it."""
+    with _member_errors(label, where, at):
+        with _open_member(archive, info, label, where, at) as member:
+            try:
+                version = np.lib.format.read_magic(member)
+            except ValueError:
+                raise where.error(at, f"{label} is not a NumPy array: it does not start as an .npy file does",
+                                  hint=_SAVEZ) from None
+            readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+            if version not in readers:  # 3.0 is written only for records with non-Latin-1 field names
+                raise where.error(at, f"{label} is in .npy format {version[0]}.{version[1]}, which holds records, "
+                                  "but the model needs plain numbers", hint=_SAVEZ)
+            try:
+                shape, _, dtype = readers[version](member)
+            except ValueError:
+                raise where.error(at, f"{label} has a damaged .npy header", hint="save or copy the file again") \
+                    from None
+            return tuple(shape), dtype, info.file_size - member.tell()
+
+
+def _check_claimed_size(shape: tuple, dtype: np.dtype, data_bytes: int, label: str, where: _Where,
+                        at: tuple) -> None:
+    """A header's shape against the bytes that follow it, before anything that size is allocated."""
+    if dtype.hasobject:
+        raise where.error(at, f"{label} holds Python objects, not numbers",
+                          hint="store numeric arrays (pad ragged sequences to one length first)")
+    if any(dimension < 0 for dimension in shape):
+        raise where.error(at, f"{label} has a damaged .npy header: its shape {list(shape)} is negative",
+                          hint="save or copy the file again")
+    claimed = math.prod(shape) * dtype.itemsize
+    if claimed > data_bytes:
+        raise where.error(at, f"{label} is cut short or damaged: its header says shape {list(shape)} of {dtype} "
+                          f"({_size(claimed)}), but only {_size(data_bytes)} of data follow",
+                          hint="save or copy the file again")
+    if claimed < data_bytes:
+        raise where.error(at, f"{label} is damaged: {_size(data_bytes - claimed)} follow its data of shape "
+                          f"{list(shape)} of {dtype}", hint="save or copy the file again")
+
+
+def _size(count: int) -> str:
+    """A byte count for people: 48 bytes, 1.5 MiB, 14.6 TiB."""
+    if count < 1024:
+        return f"{count} byte{'s' if count != 1 else ''}"
+    value = float(count)
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
+        value /= 1024
+        if value < 1024:
+            break
+    return f"{value:.1f} {unit}"
 
 
 def _check_dtype(array: np.ndarray, what: str, where: _Where, at: tuple) -> None:
@@ -441,7 +649,10 @@ def _read_npz(config: Config, inference: Inference, path: Path, where: _Where) -
 
 def _read_csv(path: Path, data, where: _Where) -> tuple[np.ndarray, np.ndarray]:
     at = ("data", "path")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise where.error(at, f"{_shown(path)} cannot be read ({os.strerror(error.errno or 0)})") from None
     if not raw.strip():
         raise where.error(at, f"the data file {str(path)!r} is empty")
     if b"\0" in raw[:8192]:
@@ -466,19 +677,22 @@ def _read_csv(path: Path, data, where: _Where) -> tuple[np.ndarray, np.ndarray]:
             lines.append(reader.line_num)
     except csv.Error as error:
         raise where.error(at, f"{str(path)!r} is not a readable CSV file (line {reader.line_num}: {error})") from None
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise where.error(at, f"{path.name} has the column {duplicates[0]!r} more than once")
+    positions: dict[str, int] = {}  # column name to index: lookups stay linear in the number of columns
+    for position, name in enumerate(header):
+        if name in positions:
+            raise where.error(at, f"{path.name} has the column {name!r} more than once")
+        positions[name] = position
 
     labels = [data.label] if isinstance(data.label, str) else list(data.label)
     for position, name in enumerate(labels):
-        if name not in header:
+        if name not in positions:
             path_of = ("data", "label") if isinstance(data.label, str) else ("data", "label", position)
             raise where.error(path_of, f"{path.name} has no label column {name!r}; its columns are "
                               f"{listing(repr(c) for c in header)}", hint=did_you_mean(name, header))
-    features = list(data.features) if data.features else [c for c in header if c not in labels]
+    label_set = set(labels)
+    features = list(data.features) if data.features else [c for c in header if c not in label_set]
     for position, name in enumerate(data.features or []):
-        if name not in header:
+        if name not in positions:
             raise where.error(("data", "features", position), f"{path.name} has no feature column {name!r}; its "
                               f"columns are {listing(repr(c) for c in header)}", hint=did_you_mean(name, header))
     if not features:
@@ -486,18 +700,18 @@ def _read_csv(path: Path, data, where: _Where) -> tuple[np.ndarray, np.ndarray]:
     if not rows:
         raise where.error(at, f"{path.name} has a header but no samples")
 
-    x = _numeric_columns(rows, lines, header, features, path, where)
-    y = _numeric_columns(rows, lines, header, labels, path, where)
+    x = _numeric_columns(rows, lines, positions, features, path, where)
+    y = _numeric_columns(rows, lines, positions, labels, path, where)
     if isinstance(data.label, str):
         y = y[:, 0]
-    if y.size and np.all(np.mod(y, 1) == 0):
-        y = y.astype(np.int64)  # class ids stay integers
+    if y.size and np.all(np.mod(y, 1) == 0) and np.abs(y).max() <= _EXACT_INTEGERS:
+        y = y.astype(np.int64)  # class ids stay integers; larger whole numbers stay floats, as cast they would wrap
     return x, y
 
 
-def _numeric_columns(rows: list[list[str]], lines: list[int], header: list[str], columns: list[str], path: Path,
-                     where: _Where) -> np.ndarray:
-    index = [header.index(name) for name in columns]
+def _numeric_columns(rows: list[list[str]], lines: list[int], positions: dict[str, int], columns: list[str],
+                     path: Path, where: _Where) -> np.ndarray:
+    index = [positions[name] for name in columns]
     cells = [[row[i].strip() for i in index] for row in rows]
     try:
         values = np.array(cells, dtype=np.str_).astype(np.float64)
@@ -534,6 +748,7 @@ def _check_raw(raw: _Raw, where: _Where, at: tuple) -> None:
             array = np.asarray(array)
             _check_dtype(array, name, where, at)
             _check_finite(array, name, where, at)
+            _check_float32_range(array, name, where, at)
         lengths = {name: len(array) for name, array in named}
         if len(set(lengths.values())) > 1:
             shown = ", ".join(f"{name} {count}" for name, count in lengths.items())
@@ -559,6 +774,16 @@ def _check_finite(array: np.ndarray, name: str, where: _Where, at: tuple) -> Non
     position = f"sample {first[0]}" + (f", position {list(int(i) for i in first[1:])}" if len(first) > 1 else "")
     raise where.error(at, f"{name} has {count} non-finite value(s) ({nans} NaN, {count - nans} infinite), "
                       f"the first at {position}", hint="fill in or drop the samples with missing values")
+
+
+def _check_float32_range(array: np.ndarray, name: str, where: _Where, at: tuple) -> None:
+    """Values past float32's range, which the model computes in: cast, they would become infinite."""
+    if array.dtype.kind != "f" or array.dtype.itemsize <= 4 or not array.size:
+        return
+    largest, limit = float(np.abs(array).max()), float(np.finfo(np.float32).max)
+    if largest > limit:
+        raise where.error(at, f"a value of {name} is {_num(largest)}, beyond the largest float32 ({_num(limit)}) that "
+                          "the model computes with", hint="scale the values down, or check how the file was made")
 
 
 # --- splitting -----------------------------------------------------------------------------------
@@ -680,6 +905,7 @@ def prepare_inputs(x: Arrays | np.ndarray, preprocessing: dict, inference: Infer
         array = np.asarray(x[key])
         _check_dtype(array, f"the input {key!r}", where, ())
         _check_finite(array, f"the input {key!r}", where, ())
+        _check_float32_range(array, f"the input {key!r}", where, ())
         prepared[key] = _apply(array, plans.get(key, {"dtype": "float32"}), key, where)
     lengths = {len(v) for v in prepared.values()}
     if len(lengths) > 1:
@@ -692,10 +918,7 @@ def load_npz_inputs(path: Path) -> Arrays:
     """The arrays of an .npz file of new inputs: ``x``, or one array per model input name."""
     path = Path(path)
     where = _file_where(path)
-    if not path.exists():
-        raise where.error((), f"the input file {str(path)!r} does not exist")
-    if not path.is_file():
-        raise where.error((), f"{str(path)!r} is a folder, not an .npz file")
+    _check_file(path, where, (), "input file")
     arrays = _open_npz(path, where, ())
     if not arrays:
         raise where.error((), f"{path.name} holds no arrays", hint="save the inputs with numpy.savez(path, x=...)")
@@ -799,9 +1022,8 @@ class _LabelContext:
         if flat.size and not np.all(np.mod(flat, 1) == 0):
             raise self.where.error(self.at, f"{self.loss} needs integer class ids, but the {self.split} labels have "
                                    "fractional values", hint="for real-valued targets use a regression loss")
-        ids = flat.astype(np.int64)
-        self._check_range(ids)
-        return ids.astype(np.int32)
+        self._check_range(flat)  # before any cast: 1e300 cast to an integer is a negative number
+        return flat.astype(np.int32)
 
     def one_hot(self, y: np.ndarray) -> np.ndarray:
         if y.ndim == 2 and y.shape[1] > 1:
@@ -816,21 +1038,31 @@ class _LabelContext:
     def _check_range(self, ids: np.ndarray) -> None:
         if not ids.size:
             return
-        low, high = int(ids.min()), int(ids.max())
+        low, high = ids.min(), ids.max()
         units = self.units
-        if low < 0 or (units is not None and high >= units):
+        end = units if units is not None else MAX_CLASS_ID + 1  # one past the largest class id allowed
+        if low < 0 or high >= end:
             bad = low if low < 0 else high
-            count = int(np.sum((ids < 0) | (ids >= units))) if units is not None else int(np.sum(ids < 0))
-            classes = f"classes 0 to {units - 1}" if units is not None else "classes from 0"
-            raise self.where.error(
-                self.at, f"labels out of range: {self.label} has {units} units ({classes}), but the {self.split} "
-                f"labels include {bad} ({count} sample{'s' if count != 1 else ''})",
-                hint=f"give the output layer {high + 1} units" if low >= 0 else "class ids start at 0")
+            count = int(np.sum((ids < 0) | (ids >= end)))
+            found = f"the {self.split} labels include {_num(bad)} ({count} sample{'s' if count != 1 else ''})"
+            if units is None:
+                message = f"labels out of range: class ids run from 0 to {MAX_CLASS_ID}, but {found}"
+            else:
+                message = (f"labels out of range: {self.label} has {units} units (classes 0 to {units - 1}), but "
+                           f"{found}")
+            if low < 0:
+                hint = "class ids start at 0"
+            elif high < MAX_CLASS_ID:
+                hint = f"give the output layer {int(high) + 1} units"
+            else:
+                hint = "labels this large are not class ids: for real-valued targets use a regression loss"
+            raise self.where.error(self.at, message, hint=hint)
 
 
 def _num(value) -> str:
+    """A label value as written: 3, 0.25, 3e+10, 1e+300 (never a cast's wrapped-around integer)."""
     value = float(value)
-    return str(int(value)) if value.is_integer() else f"{value:g}"
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
 
 
 # --- tf.data -------------------------------------------------------------------------------------
