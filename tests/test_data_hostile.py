@@ -168,6 +168,15 @@ def test_npz_entry_that_lies_about_itself(tmp_path, field, value, words):
     assert f"the array 'x' in d.npz {words}" in str(error)
 
 
+def test_compressed_npz_entry_claiming_more_than_deflate_can_unpack(tmp_path):
+    np.savez_compressed(tmp_path / "d.npz", x=np.zeros((30, 1)), y=np.zeros(30, dtype=np.int64))
+    data, entry = central_directory(tmp_path / "d.npz")
+    data[entry + UNCOMPRESSED:entry + UNCOMPRESSED + 4] = (4_000_000_000).to_bytes(4, "little")
+    (tmp_path / "d.npz").write_bytes(bytes(data))
+    error = data_error(npz_config(tmp_path, shape="[1]"), tmp_path)
+    assert "the array 'x' in d.npz is damaged: the archive says it unpacks to 3.7 GiB from" in str(error)
+
+
 def test_npz_of_new_inputs_that_is_damaged(tmp_path):
     write_npz(tmp_path / "new.npz", {"x.npy": npy_header((10**12, 2)) + bytes(48)})
     with pytest.raises(DataError, match="the array 'x' in new.npz is cut short or damaged") as raised:
