@@ -270,24 +270,13 @@ def rules() -> None:
 @click.argument("code")
 def explain(code: str) -> None:
     """Print one rule's documentation, with a failing and a fixed example."""
-    from nnconf.analysis.lint import REGISTRY
-    from nnconf.codes import DESCRIPTIONS
+    from nnconf.analysis.lint import REGISTRY, explanation
 
-    code = code.upper()
-    if code in DESCRIPTIONS:
-        name, description = DESCRIPTIONS[code]
-        click.echo(f"{code} {name}\n\n{description}")
-        return
-    if code not in REGISTRY:
-        hint = did_you_mean(code, list(REGISTRY)) or "see 'nnconf rules'"
-        raise click.UsageError(f"no rule {code}; {hint}")
-    rule = REGISTRY[code]
-    click.echo(f"{code} {rule.name} ({rule.severity.value})\n\n{rule.documentation()}\n")
-    click.echo("## Example\n\nReported:\n" + _indented(rule.failing) + "\nFixed:\n" + _indented(rule.fixed))
-
-
-def _indented(example: str) -> str:
-    return "".join(f"    {line}\n" for line in example.strip().splitlines())
+    text = explanation(code)
+    if text is None:
+        hint = did_you_mean(code.upper(), list(REGISTRY)) or "see 'nnconf rules'"
+        raise click.UsageError(f"no rule {code.upper()}; {hint}")
+    click.echo(text, nl=False)
 
 
 @cli.command()
@@ -322,6 +311,19 @@ def summary(file: str, overrides: tuple[str, ...]) -> None:
 
     report = checked_config(file, overrides)
     click.echo(format_summary(report.config, report.inference), nl=False)
+
+
+@cli.command()
+@click.option("--stdio", is_flag=True, help="Talk over stdin and stdout (the default, and the only way).")
+def lsp(stdio: bool) -> None:
+    """Start the language server for editors: lint findings, shapes on hover, completion and fixes."""
+    try:
+        from nnconf.lsp.server import main as serve
+    except ImportError as missing:
+        if missing.name and missing.name.split(".")[0] in ("pygls", "lsprotocol"):
+            raise click.ClickException("the language server needs pygls: pip install 'nnconf[lsp]'") from None
+        raise
+    serve()
 
 
 GRAPH_FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png"}

@@ -8,6 +8,7 @@ from nnconf import codes
 # Importing a rule module registers its rules.
 from nnconf.analysis.lint import architecture, initialization, optimizer, outputs  # noqa: F401
 from nnconf.analysis.lint import data as data_rules  # noqa: F401
+from nnconf.analysis.lint import memory as memory_rules  # noqa: F401
 from nnconf.analysis.data_facts import DataFacts
 from nnconf.analysis.lint.context import LintContext
 from nnconf.analysis.lint.rule import REGISTRY, Rule, removal
@@ -16,10 +17,28 @@ from nnconf.config.model import Config
 from nnconf.config.source import SourceMap
 from nnconf.findings import Finding, Severity
 
-__all__ = ["REGISTRY", "Rule", "apply_ignores", "run_rules"]
+__all__ = ["REGISTRY", "Rule", "apply_ignores", "explanation", "run_rules"]
 
 # Findings that mean the config cannot be built at all; no ignore can silence them.
-UNSILENCEABLE = {codes.YAML, codes.SCHEMA, codes.OVERRIDE, codes.GRAPH}
+UNSILENCEABLE = {codes.YAML, codes.SCHEMA, codes.OVERRIDE, codes.GRAPH, codes.MEMORY}
+
+
+def explanation(code: str) -> str | None:
+    """What ``nnconf explain CODE`` prints: a rule's documentation with a failing and a fixed example,
+    or what a finding below the lint rules means; None for no such code."""
+    code = code.upper()
+    if code in codes.DESCRIPTIONS:
+        name, description = codes.DESCRIPTIONS[code]
+        return f"{code} {name}\n\n{description}\n"
+    rule = REGISTRY.get(code)
+    if rule is None:
+        return None
+    return (f"{code} {rule.name} ({rule.severity.value})\n\n{rule.documentation()}\n\n"
+            f"## Example\n\nReported:\n{_indented(rule.failing)}\nFixed:\n{_indented(rule.fixed)}")
+
+
+def _indented(example: str) -> str:
+    return "".join(f"    {line}\n" for line in example.strip().splitlines())
 
 
 def chosen(code: str, select: Collection[str], ignore: Collection[str], default: bool = True) -> bool:
