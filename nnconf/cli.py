@@ -326,6 +326,47 @@ def lsp(stdio: bool) -> None:
     serve()
 
 
+@cli.command()
+@click.option("--data", "source", required=True, metavar="SOURCE",
+              help="sklearn.iris, keras.mnist, ... (a dataset by name), npz:PATH or csv:PATH.")
+@click.option("--task", type=click.Choice(["regression", "binary", "multiclass", "multilabel"]),
+              help="What the model predicts; by default what the labels suggest.")
+@click.option("--label", metavar="COLUMN", help="csv:PATH only: the label column (default: the last).")
+@click.option("--name", help="The model's name (default: from the data source).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Where to write the config (default: NAME.yaml; - for stdout). An existing file is kept.")
+def init(source: str, task: str | None, label: str | None, name: str | None, output: str | None) -> None:
+    """Write a starting config for a task and a data source, one that lints clean and trains.
+
+    For example: nnconf init --task multiclass --data sklearn.iris
+    """
+    from nnconf.config.base import MODEL_NAME
+    from nnconf.init import InitError, default_name, describe_source, starting_config
+
+    name = name or default_name(source)
+    if not re.match(MODEL_NAME, name):
+        raise click.UsageError(f"--name {name!r}: use letters, digits, '_', '-' and '.'")
+    output = output or f"{name}.yaml"
+    if output != "-":
+        if Path(output).exists() or Path(output).is_symlink():
+            raise click.UsageError(f"{output} exists; nnconf init never replaces a file (choose another with -o)")
+        writable_output(output)
+    config_dir = Path(output).parent if output != "-" else Path(".")
+    command = f" --data {source}" + (f" --task {task}" if task else "") + (f" --label {label}" if label else "")
+    try:
+        text = starting_config(describe_source(source, label=label, config_dir=config_dir), task=task, name=name,
+                               command=command)
+    except InitError as problem:
+        raise click.UsageError(str(problem)) from None
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    from nnconf.engine.files import write_atomically
+
+    write_atomically(output, text)
+    click.echo(f"wrote {output}; next: nnconf summary {output}, then nnconf train {output}")
+
+
 GRAPH_FORMATS = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png"}
 
 
