@@ -4,7 +4,7 @@ from typing import ClassVar, Literal, Optional
 
 from pydantic import model_validator
 
-from nnconf.config.base import NamedSpec, NonNegativeFloat, PositiveFloat, Seed, by_name
+from nnconf.config.base import NamedSpec, NonNegativeFloat, PositiveFloat, Seed, by_name, class_spellings
 
 # --- activations -------------------------------------------------------------------------------
 
@@ -30,6 +30,7 @@ class Activation(NamedSpec):
         axis: ``softmax`` and ``log_softmax``: the normalised axis.
     """
 
+    NAME_CHOOSES: ClassVar[bool] = True
     name: Literal[ACTIVATION_NAMES]  # type: ignore[valid-type]
     negative_slope: Optional[float] = None
     max_value: Optional[float] = None
@@ -110,6 +111,7 @@ class Ones(NamedSpec):
 
 
 class Constant(NamedSpec):
+    POSITIONAL: ClassVar[tuple[str, ...]] = ("value",)
     name: Literal["constant"]
     value: float = 0.0
 
@@ -153,7 +155,10 @@ INITIALIZERS = (
     GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Zeros, Ones, Constant,
     RandomNormal, TruncatedNormal, RandomUniform, Orthogonal, Identity, VarianceScaling,
 )
-Initializer = by_name("Initializer", *INITIALIZERS)
+# Keras's spellings: its class names, and the old names it keeps for compatibility.
+INITIALIZER_SPELLINGS = {**class_spellings(*INITIALIZERS), "one": "ones", "zero": "zeros",
+                         "IdentityInitializer": "identity", "OrthogonalInitializer": "orthogonal"}
+Initializer = by_name("Initializer", *INITIALIZERS, spellings=INITIALIZER_SPELLINGS)
 CONSTANT_INITIALIZERS = {"zeros", "ones", "constant"}
 
 
@@ -161,16 +166,19 @@ CONSTANT_INITIALIZERS = {"zeros", "ones", "constant"}
 
 
 class L1(NamedSpec):
+    POSITIONAL: ClassVar[tuple[str, ...]] = ("l1",)
     name: Literal["l1"]
     l1: NonNegativeFloat = 0.01
 
 
 class L2(NamedSpec):
+    POSITIONAL: ClassVar[tuple[str, ...]] = ("l2",)
     name: Literal["l2"]
     l2: NonNegativeFloat = 0.01
 
 
 class L1L2(NamedSpec):
+    POSITIONAL: ClassVar[tuple[str, ...]] = ("l1", "l2")
     name: Literal["l1_l2"]
     l1: NonNegativeFloat = 0.0
     l2: NonNegativeFloat = 0.0
@@ -183,7 +191,7 @@ class OrthogonalRegularizer(NamedSpec):
 
 
 REGULARIZERS = (L1, L2, L1L2, OrthogonalRegularizer)
-Regularizer = by_name("Regularizer", *REGULARIZERS)
+Regularizer = by_name("Regularizer", *REGULARIZERS, spellings=class_spellings(*REGULARIZERS))
 
 
 # --- constraints -------------------------------------------------------------------------------
@@ -213,4 +221,4 @@ class UnitNorm(NamedSpec):
 
 
 CONSTRAINTS = (MaxNorm, MinMaxNorm, NonNeg, UnitNorm)
-Constraint = by_name("Constraint", *CONSTRAINTS)
+Constraint = by_name("Constraint", *CONSTRAINTS, spellings=class_spellings(*CONSTRAINTS))

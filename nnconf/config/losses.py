@@ -5,7 +5,7 @@ from typing import ClassVar, Literal, Optional
 from pydantic import Field
 from typing_extensions import Annotated
 
-from nnconf.config.base import NamedSpec, NonNegativeFloat, by_name
+from nnconf.config.base import NamedSpec, NonNegativeFloat, by_name, class_spellings
 
 Reduction = Optional[Literal["sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none"]]
 LabelSmoothing = Annotated[float, Field(ge=0, le=1)]
@@ -125,4 +125,7 @@ LOSSES = (
 )
 REGRESSION_LOSSES = (MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
                      MeanSquaredLogarithmicError, Huber, LogCosh)
-Loss = by_name("Loss", *LOSSES)
+# Keras's spellings: its class names, and the abbreviations keras.losses.get reads.
+LOSS_SPELLINGS = {**class_spellings(*LOSSES), "bce": "binary_crossentropy", "BCE": "binary_crossentropy",
+                  "KLD": "kld", "MAE": "mae", "MSE": "mse", "MAPE": "mape", "MSLE": "msle"}
+Loss = by_name("Loss", *LOSSES, spellings=LOSS_SPELLINGS)

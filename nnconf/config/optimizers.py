@@ -5,7 +5,7 @@ from typing import ClassVar, Literal, Optional, Union
 from pydantic import Field
 from typing_extensions import Annotated
 
-from nnconf.config.base import NamedSpec, NonNegativeFloat, PositiveFloat, PositiveInt, by_name
+from nnconf.config.base import NamedSpec, NonNegativeFloat, PositiveFloat, PositiveInt, by_name, class_spellings
 
 # --- learning-rate schedules -------------------------------------------------------------------
 
@@ -61,7 +61,7 @@ class PiecewiseConstantDecay(NamedSpec):
 
 SCHEDULES = (ExponentialDecay, InverseTimeDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts,
              PiecewiseConstantDecay)
-Schedule = by_name("Schedule", *SCHEDULES)
+Schedule = by_name("Schedule", *SCHEDULES, spellings=class_spellings(*SCHEDULES))  # Keras: class names
 LearningRate = Union[float, Schedule]
 
 
@@ -78,6 +78,8 @@ def initial_rate(learning_rate: LearningRate) -> float:
 
 class _Optimizer(NamedSpec):
     """Arguments every Keras optimizer takes."""
+
+    POSITIONAL: ClassVar[tuple[str, ...]] = ("learning_rate",)  # Adam(1e-3)
 
     weight_decay: Optional[NonNegativeFloat] = None
     clipnorm: Optional[PositiveFloat] = None
@@ -156,4 +158,4 @@ class Lion(_Optimizer):
 
 
 OPTIMIZERS = (Adam, AdamW, Adamax, Nadam, SGD, RMSprop, Adagrad, Adadelta, Lion)
-Optimizer = by_name("Optimizer", *OPTIMIZERS)
+Optimizer = by_name("Optimizer", *OPTIMIZERS, any_case=True)  # Keras reads optimizer names in any case

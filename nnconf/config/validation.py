@@ -1,7 +1,7 @@
 """From YAML text to a validated Config, with every problem turned into a located finding."""
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from nnconf import codes
-from nnconf.config.base import PATTERN_MEANINGS
+from nnconf.config.base import PATTERN_MEANINGS, python_values
 from nnconf.config.functions import ACTIVATION_NAMES, CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from nnconf.config.layers import LAYER_CLASSES
 from nnconf.config.losses import LOSSES
@@ -17,10 +17,10 @@ from nnconf.config.metrics import METRICS
 from nnconf.config.optimizers import OPTIMIZERS, SCHEDULES
 from nnconf.config.loader import LoadedYaml, load_file
 from nnconf.config.model import Config
-from nnconf.config.overrides import OverrideError, apply_override
+from nnconf.config.overrides import OverrideError, apply_override, parse_override
 from nnconf.config.source import Path, SourceMap, format_path
 from nnconf.config.suggest import did_you_mean, listing
-from nnconf.findings import Finding
+from nnconf.findings import ConfigError, Finding
 
 def _names(*specs) -> tuple[str, ...]:
     return tuple(name for spec in specs for name in spec.names())
@@ -32,6 +32,11 @@ _NAMES = {
     "regularizer": _names(*REGULARIZERS), "constraint": _names(*CONSTRAINTS), "metric": _names(*METRICS),
     "learning-rate schedule": _names(*SCHEDULES),
 }
+# Keras's other spellings of those names (Adam, SparseCategoricalCrossentropy), for "did you mean".
+_SPELLED = {"optimizer": OPTIMIZERS, "loss": LOSSES, "initializer": INITIALIZERS, "regularizer": REGULARIZERS,
+            "constraint": CONSTRAINTS, "metric": METRICS, "learning-rate schedule": SCHEDULES}
+_SPELLED = {kind: tuple(spelling for spec in specs for spelling in spec.keras_spellings())
+            for kind, specs in _SPELLED.items()}
 # Every name a shorthand may hold, for overrides into one (--set optimizer.learning_rate=0.01).
 _SPEC_NAMES = frozenset(ACTIVATION_NAMES).union(*_NAMES.values())
 
@@ -224,7 +229,8 @@ def _describe_unknown_name(kind: str, error: dict, path: Path, value: Any) -> tu
             return f"missing required key {key!r} (the {what})", f"choose one of: {listing(known)}"
         return (f"expected a {what} name or a mapping with {key!r}, found {_render(value)}",
                 f"choose one of: {listing(known)}")
-    return f"unknown {what} {tag!r}", did_you_mean(tag, known) or f"choose one of: {listing(known)}"
+    suggestion = did_you_mean(tag, known) or did_you_mean(tag, _SPELLED.get(what, ()))
+    return f"unknown {what} {tag!r}", suggestion or f"choose one of: {listing(known)}"
 
 
 def _kind_of_named_thing(path: Path) -> str:
@@ -262,3 +268,72 @@ def _render(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
+
+
+# --- configs made and changed in Python ------------------------------------------------------------
+
+
+def python_findings(error: ValidationError, data: Any, context: dict) -> list[Finding]:
+    """The findings of a section made in Python from ``data``, located by config path alone."""
+    return errors_to_findings(error.errors(), data, SourceMap(), context.get("sections", {}))
+
+
+def unknown_key(name: str, allowed: list[str]) -> Finding:
+    hint = did_you_mean(name, allowed) or f"allowed keys: {listing(allowed, 40)}"
+    return Finding(codes.SCHEMA, f"unknown key {name!r}", path=name, hint=hint)
+
+
+def replaced(section: BaseModel, changes: Mapping[str, Any]) -> BaseModel:
+    """A checked copy of ``section`` with each path of ``changes`` set to its value (``StrictModel.replace``)."""
+    data = section.model_dump()
+    findings = []
+    for text, value in changes.items():
+        try:
+            _set_value(data, _config_path(text), python_values(value))
+        except _PathError as problem:
+            findings.append(Finding(codes.OVERRIDE, str(problem), path=str(text), hint=problem.hint))
+    if findings:
+        raise ConfigError(findings)
+    context: dict = {}
+    try:
+        return type(section).model_validate(data, context=context)
+    except ValidationError as error:
+        raise ConfigError(errors_to_findings(error.errors(), data, SourceMap(), context.get("sections", {}))) from None
+
+
+class _PathError(Exception):
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+def _config_path(text: Any) -> Path:
+    try:
+        path, _ = parse_override(f"{text}=null") if isinstance(text, str) and "=" not in text else (None, None)
+    except OverrideError:
+        path = None
+    if not path:
+        raise _PathError(f"cannot read the config path {text!r}",
+                         "write a path such as 'optimizer.learning_rate' or 'model.layers[1].units'")
+    return path
+
+
+def _set_value(data: dict, path: Path, value: Any) -> None:
+    """Sets ``value`` at ``path``; a section left out on the way (``data``, a regularizer) is started."""
+    container: Any = data
+    for depth, part in enumerate(path):
+        where = format_path(path[:depth]) or "the config"
+        if isinstance(part, int):
+            if not isinstance(container, list):
+                raise _PathError(f"{where} is not a list, so [{part}] points nowhere")
+            if part >= len(container):
+                raise _PathError(f"{where} has {len(container)} items, so [{part}] points nowhere",
+                                 f"indices start at 0; the last is [{len(container) - 1}]" if container else None)
+        elif not isinstance(container, dict):
+            raise _PathError(f"{where} is not a mapping, so .{part} points nowhere")
+        if depth == len(path) - 1:
+            container[part] = value
+        elif isinstance(part, str) and container.get(part) is None:
+            container[part] = container = {}
+        else:
+            container = container[part]

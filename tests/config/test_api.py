@@ -152,11 +152,14 @@ def test_python_built_functional_config_validates():
     assert report.inference.outputs == {"out": (1,)}
 
 
-def test_python_built_config_with_a_wrong_value_raises():
-    with pytest.raises(ValueError):
+def test_python_built_config_with_a_wrong_value_raises_config_error():
+    with pytest.raises(ConfigError) as caught:
         Dense(type="Dense", units=0)
-    with pytest.raises(ValueError):
+    assert [(f.rule, f.path) for f in caught.value.findings] == [(codes.SCHEMA, "units")]
+    with pytest.raises(ConfigError) as caught:
         Dense(type="Dense", units=1, unitz=2)
+    assert [(f.rule, f.path, f.hint) for f in caught.value.findings] == [
+        (codes.SCHEMA, "unitz", "did you mean 'units'?")]
 
 
 def test_python_built_config_with_a_graph_problem_is_reported():

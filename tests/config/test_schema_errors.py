@@ -107,8 +107,8 @@ def test_misspelt_names_get_did_you_mean(text, path, suggestion):
     (MINIMAL + "optimizer: adamm\n", "optimizer", "optimizer 'adamm'"),
     (MINIMAL.replace("loss: binary_crossentropy", "loss: crossentropy"), "loss", "loss 'crossentropy'"),
     (MINIMAL + "metrics: [acuracy]\n", "metrics[0]", "metric 'acuracy'"),
-    (MINIMAL.replace("activation: sigmoid}", "activation: sigmoid, bias_initializer: zero}"),
-     "model.layers[0].bias_initializer", "initializer 'zero'"),
+    (MINIMAL.replace("activation: sigmoid}", "activation: sigmoid, bias_initializer: zeroes}"),
+     "model.layers[0].bias_initializer", "initializer 'zeroes'"),
 ])
 def test_unknown_names_say_what_kind_of_name(text, path, word):
     finding = by_path(check(text).findings, path)

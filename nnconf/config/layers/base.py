@@ -6,12 +6,12 @@ count follows. Shapes never include the batch axis; ``None`` is a dimension of u
 """
 
 import math
-from typing import Annotated, Any, ClassVar, Literal, Mapping, Optional, Union
+from typing import Annotated, Any, ClassVar, Literal, Mapping, Optional, Union, get_args
 
 from pydantic import Field
 from typing_extensions import TypeAliasType
 
-from nnconf.config.base import IDENTIFIER, ChosenBy, StrictModel
+from nnconf.config.base import IDENTIFIER, ChosenBy, StrictModel, required_fields
 
 Shape = tuple  # of int | None, one sample, no batch axis
 NestedFloats = TypeAliasType("NestedFloats", Union[float, list["NestedFloats"]])
@@ -54,6 +54,19 @@ class Layer(StrictModel):
     inputs: Union[str, list[str], None] = None
     weights: Optional[dict[str, NestedFloats]] = None
     trainable: bool = True
+
+    @classmethod
+    def _implied(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """Made in Python, a layer's class says its type: ``Dense(units=8)``."""
+        kinds = get_args(cls.model_fields["type"].annotation)
+        if "type" in values or len(kinds) != 1:
+            return values
+        return {"type": kinds[0], **values}
+
+    @classmethod
+    def positional_fields(cls) -> tuple[str, ...]:
+        """The required arguments, which Keras takes first and in this order: ``Dense(64)``, ``Conv2D(32, 3)``."""
+        return cls.POSITIONAL if cls.POSITIONAL is not None else required_fields(cls, "type")
 
     @property
     def input_names(self) -> list[str]:

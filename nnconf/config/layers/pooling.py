@@ -17,6 +17,8 @@ class Pooling(SpatialLayer):
             so that with strides 1 the output keeps the input's size).
     """
 
+    POSITIONAL: ClassVar[tuple[str, ...]] = ("pool_size", "strides", "padding")  # MaxPooling2D(2)
+
     pool_size: IntOrTuple
     strides: Optional[IntOrTuple] = None
     padding: Literal["valid", "same"] = "valid"
