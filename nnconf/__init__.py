@@ -1,7 +1,7 @@
-"""nnconf: Keras model configurations as reviewable, validated YAML files.
+"""nnconf: Keras model configurations as reviewable, validated YAML files, or Python values.
 
 Reading, validating, linting and summarising configs never imports TensorFlow; building and
-training do. ``import nnconf`` itself is cheap: the API loads on first use.
+training do. ``import nnconf`` itself is cheap: the API and its modules load on first use.
 """
 
 from __future__ import annotations
@@ -12,27 +12,39 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _API = {
-    "Report": "nnconf.api", "build": "nnconf.api", "check": "nnconf.api", "check_config": "nnconf.api",
-    "check_text": "nnconf.api", "from_keras": "nnconf.api", "json_schema": "nnconf.api", "lint": "nnconf.api",
-    "lint_text": "nnconf.api", "load": "nnconf.api", "load_run": "nnconf.api", "loads": "nnconf.api",
-    "resume": "nnconf.api", "train": "nnconf.api",
+    **{name: "nnconf.api" for name in (
+        "Functional", "Report", "Sequential", "build", "check", "check_config", "check_text", "evaluate", "explain",
+        "from_keras", "json_schema", "lint", "lint_text", "load", "load_run", "loads", "predict", "resume", "rules",
+        "summary", "to_yaml", "train")},
     "Config": "nnconf.config.model", "FunctionalModel": "nnconf.config.model",
-    "SequentialModel": "nnconf.config.model",
+    "SequentialModel": "nnconf.config.model", "Summary": "nnconf.analysis.summary",
     "ConfigError": "nnconf.findings", "Finding": "nnconf.findings", "Severity": "nnconf.findings",
+    "Run": "nnconf.engine.train",
 }
+# Modules of classes named as Keras's: nnconf.layers.Dense, nnconf.losses.SparseCategoricalCrossentropy, ...
+_MODULES = ("constraints", "initializers", "layers", "losses", "metrics", "optimizers", "regularizers")
 
-__all__ = sorted(_API)
+__all__ = sorted([*_API, *_MODULES])
 
 if TYPE_CHECKING:
+    from nnconf import constraints, initializers, layers, losses, metrics, optimizers, regularizers
+    from nnconf.analysis.summary import Summary
     from nnconf.api import (
-        Report, build, check, check_config, check_text, from_keras, json_schema, lint, lint_text, load, load_run,
-        loads, resume, train,
+        Functional, Report, Sequential, build, check, check_config, check_text, evaluate, explain, from_keras,
+        json_schema, lint, lint_text, load, load_run, loads, predict, resume, rules, summary, to_yaml, train,
     )
     from nnconf.config.model import Config, FunctionalModel, SequentialModel
+    from nnconf.engine.train import Run
     from nnconf.findings import ConfigError, Finding, Severity
 
 
 def __getattr__(name: str) -> Any:
     if name in _API:
         return getattr(importlib.import_module(_API[name]), name)
+    if name in _MODULES:
+        return importlib.import_module(f"nnconf.{name}")
     raise AttributeError(f"module 'nnconf' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,87 +1,275 @@
-"""The Python API. Reading and checking configs never imports TensorFlow; building does, lazily."""
+"""The Python API: everything the ``nnconf`` command does, from Python.
+
+Each function that takes a config takes a ``Config``, a mapping (as a YAML file would load), YAML
+text or a file's path, and means what the command means with the same input. Problems raise
+``ConfigError`` with the command's findings; warnings go to the ``nnconf`` logger. Reading,
+checking and summarising never import TensorFlow; building and training do, when called.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import logging
+import re
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Literal, Union
 
-from nnconf.analysis.pipeline import Report, check, check_config, check_text, config_or_raise, lint_report, linted
-from nnconf.config.model import Config
+from nnconf.analysis.pipeline import ConfigSource, Report, check, check_config, check_text, config_or_raise, \
+    lint_report, linted
+from nnconf.analysis.summary import Summary, summarize
+from nnconf.config.model import Config, FunctionalModel, SequentialModel
+from nnconf.findings import Finding, Severity
 
 if TYPE_CHECKING:
     import keras
+    import numpy as np
 
+    from nnconf.analysis.lint import Rule
     from nnconf.engine.train import Run
 
-__all__ = ["Report", "build", "check", "check_config", "check_text", "from_keras", "json_schema", "lint",
-           "lint_report", "lint_text", "linted", "load", "load_run", "loads", "resume", "train"]
+__all__ = ["Config", "ConfigSource", "Functional", "Report", "Sequential", "Summary", "build", "check",
+           "check_config", "check_text", "evaluate", "explain", "from_keras", "json_schema", "lint", "lint_report",
+           "lint_text", "linted", "load", "load_run", "loads", "predict", "resume", "rules", "summary", "to_yaml",
+           "train"]
+
+# A sequential model (``input_shape``, ``layers``) and a functional one (``inputs``, ``layers``, ``outputs``).
+Sequential = SequentialModel
+Functional = FunctionalModel
+
+LOGGER = logging.getLogger("nnconf")
+Verbose = Union[Literal["auto"], int]
+_LEVELS = {Severity.ERROR: logging.ERROR, Severity.WARNING: logging.WARNING, Severity.INFO: logging.INFO}
 
 
-def lint(path: str | Path, overrides: Sequence[str] = (), *, select: Sequence[str] = (),
+# --- checking: validate, lint, summary, config --------------------------------------------------
+
+
+def lint(source: ConfigSource, overrides: Sequence[str] = (), *, select: Sequence[str] = (),
          ignore: Sequence[str] = ()) -> Report:
-    """Everything wrong with one config: YAML, schema and shape problems, and every lint rule's findings."""
-    return lint_report(check(path, overrides), select=select, ignore=ignore)
+    """Everything wrong with one config, as ``nnconf lint``: YAML, schema and shape problems and every
+    lint rule's findings. ``check`` (``nnconf validate``) leaves the lint rules out.
+
+    Args:
+        source: a Config, a mapping, YAML text or a file's path.
+        overrides: ``--set`` expressions, e.g. ``["model.layers[1].units=256"]``.
+        select: only these rules (codes or prefixes, e.g. ``["NN1", "NN201"]``); opt-in rules too.
+        ignore: skip these rules (codes or prefixes).
+    """
+    return lint_report(check(source, overrides), select=select, ignore=ignore)
 
 
 def lint_text(text: str, overrides: Sequence[str] = (), *, select: Sequence[str] = (),
               ignore: Sequence[str] = (), name: str | None = None) -> Report:
+    """``lint`` of YAML text; ``name`` stands for the file in findings."""
     return lint_report(check_text(text, overrides, name), select=select, ignore=ignore)
 
 
-def load(path: str | Path, overrides: Sequence[str] = ()) -> Config:
-    """The validated Config of a YAML file; raises ConfigError listing every problem."""
-    return config_or_raise(check(path, overrides))
+def load(source: ConfigSource, overrides: Sequence[str] = ()) -> Config:
+    """The checked Config of a config (a mapping, YAML text, a file's path or a Config): its schema and
+    shapes check out, or ConfigError lists every problem."""
+    return config_or_raise(check(source, overrides))
 
 
 def loads(text: str, overrides: Sequence[str] = ()) -> Config:
-    """The validated Config of YAML text; raises ConfigError listing every problem."""
+    """The checked Config of YAML text; raises ConfigError listing every problem."""
     return config_or_raise(check_text(text, overrides))
 
 
-def build(config: Config | str | Path, overrides: Sequence[str] = ()) -> keras.Model:
-    """A compiled Keras model for a config (a Config, or the path of a YAML file).
+def summary(source: ConfigSource, overrides: Sequence[str] = ()) -> Summary:
+    """Each layer's output shape and parameter count, with totals, as ``nnconf summary``; without TensorFlow.
 
-    The config is linted first: errors raise ConfigError, as they stop ``nnconf build``.
+    ``str()`` of it is the command's table, its ``rows`` and totals are data, and Jupyter shows it as a
+    table. Raises ConfigError if the config has errors.
     """
-    from nnconf.engine.build import build_model
-
-    report = linted(config, overrides)
-    return build_model(report.config, report.inference)
+    report = _checked(check(source, overrides))
+    return summarize(report.config, report.inference)
 
 
-def train(config: Config | str | Path, overrides: Sequence[str] = (), *, run_dir: str | Path | None = None) -> Run:
-    """Trains a config into a new run directory (under ``runs/``, or ``run_dir``) and returns the Run:
-    its directory, model, per-epoch history and final metrics."""
-    from nnconf.engine.train import train as train_config
-
-    return train_config(config, tuple(overrides), run_dir=run_dir)
+def to_yaml(source: ConfigSource, overrides: Sequence[str] = ()) -> str:
+    """The config fully resolved, every default filled in and every name in its canonical spelling, as
+    YAML: what ``nnconf config`` prints. Raises ConfigError if the config has errors."""
+    return _checked(check(source, overrides)).config.to_yaml()
 
 
-def resume(run_dir: str | Path) -> Run:
-    """Continues an interrupted run in its own directory, from its last completed epoch."""
-    from nnconf.engine.train import resume as resume_run
+def rules() -> list[type[Rule]]:
+    """The lint rules in code order, as ``nnconf rules`` lists them: each has ``code``, ``name``,
+    ``severity``, ``summary()``, ``documentation()`` and a ``failing`` and a ``fixed`` example."""
+    from nnconf.analysis.lint import REGISTRY
 
-    return resume_run(run_dir)
-
-
-def load_run(run_dir: str | Path) -> Run:
-    """A finished run: its config, trained model, history and metrics."""
-    from nnconf.engine.train import load_run as load
-
-    return load(run_dir)
+    return [REGISTRY[code] for code in sorted(REGISTRY)]
 
 
-def from_keras(model: keras.Model) -> Config:
-    """The nnconf config of an existing Keras model made of supported layers."""
-    from nnconf.engine.importer import config_from_keras
+def explain(code: str) -> str:
+    """One rule's documentation with a failing and a fixed example, as ``nnconf explain CODE`` prints it."""
+    from nnconf.analysis.lint import REGISTRY
+    from nnconf.codes import DESCRIPTIONS
+    from nnconf.config.suggest import did_you_mean
 
-    return config_from_keras(model)
+    code = code.upper()
+    if code in DESCRIPTIONS:
+        name, description = DESCRIPTIONS[code]
+        return f"{code} {name}\n\n{description}\n"
+    if code not in REGISTRY:
+        raise KeyError(f"no rule {code}; {did_you_mean(code, list(REGISTRY)) or 'see nnconf.rules()'}")
+    rule = REGISTRY[code]
+    return (f"{code} {rule.name} ({rule.severity.value})\n\n{rule.documentation()}\n\n"
+            f"## Example\n\nReported:\n{_indented(rule.failing)}\nFixed:\n{_indented(rule.fixed)}")
+
+
+def _indented(example: str) -> str:
+    return "".join(f"    {line}\n" for line in example.strip().splitlines())
 
 
 def json_schema() -> dict:
-    """The JSON Schema of configs, generated from the Pydantic models."""
+    """The JSON Schema of configs, generated from the Pydantic models (``nnconf schema``)."""
     schema = Config.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "nnconf model configuration"
     return schema
+
+
+def _checked(report: Report) -> Report:
+    """``report`` if it has no errors (its warnings logged), as the command prints them; else ConfigError."""
+    config_or_raise(report)
+    for finding in report.findings:
+        _log_finding(finding)
+    return report
+
+
+def _log_finding(finding: Finding) -> None:
+    LOGGER.log(_LEVELS[finding.severity], finding.format())
+
+
+# --- the Keras side: build, train, evaluate, predict, import --------------------------------------
+
+
+def build(source: ConfigSource, overrides: Sequence[str] = ()) -> keras.Model:
+    """A compiled Keras model for a config, as ``nnconf build`` makes it.
+
+    The config is linted first: errors raise ConfigError, as they stop ``nnconf build``, and
+    warnings go to the ``nnconf`` logger.
+    """
+    from nnconf.engine.build import build_model
+
+    report = _checked(linted(source, overrides))
+    return build_model(report.config, report.inference)
+
+
+def train(source: ConfigSource, overrides: Sequence[str] = (), *, run_dir: str | Path | None = None,
+          verbose: Verbose = "auto") -> Run:
+    """Trains a config into a new run directory, as ``nnconf train``, and returns the Run: its
+    ``directory``, ``model``, per-epoch ``history``, final ``metrics`` and every finding of the run.
+
+    Args:
+        source: a Config, a mapping, YAML text or a file's path; its ``data`` section names the samples.
+        overrides: ``--set`` expressions.
+        run_dir: where to keep the run; by default ``runs/<name>/<time>/``.
+        verbose: Keras's progress: 0 none, 1 a progress bar, 2 a line per epoch; ``"auto"`` is a bar
+            in a terminal or notebook and a line per epoch elsewhere. What nnconf says (lint
+            findings, the device, the data, the run directory) goes to the ``nnconf`` logger: warnings
+            always, the rest at INFO. Where logging is not set up, a non-zero ``verbose`` prints it all.
+    """
+    from nnconf.engine.train import train as train_config
+
+    with _said(verbose) as say:
+        return train_config(source, tuple(overrides), run_dir=run_dir, say=say, progress=_progress(verbose))
+
+
+def resume(run_dir: str | Path, *, verbose: Verbose = "auto") -> Run:
+    """Continues a stopped run in its own directory, from its last completed epoch (``nnconf train --resume``)."""
+    from nnconf.engine.train import resume as resume_run
+
+    with _said(verbose) as say:
+        return resume_run(run_dir, say=say, progress=_progress(verbose))
+
+
+def load_run(run_dir: str | Path) -> Run:
+    """A finished run: its config, trained model, history and metrics."""
+    from nnconf.engine.train import load_run as load_finished
+
+    return load_finished(run_dir)
+
+
+def evaluate(run_dir: str | Path, overrides: Sequence[str] = (), *, verbose: Verbose = "auto") -> dict[str, Any]:
+    """A run's trained model on the test split of its data, or on other data named by overrides
+    (``["data.path=new.npz"]``), as ``nnconf evaluate``: the metrics by name."""
+    from nnconf.engine.train import evaluate as evaluate_run
+
+    with _said(verbose) as say:
+        return evaluate_run(run_dir, tuple(overrides), say=say)
+
+
+def predict(run_dir: str | Path, inputs: str | Path | np.ndarray | Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """A run's predictions for new inputs, prepared as its training data was (``nnconf predict``).
+
+    Args:
+        inputs: an ``.npz`` file's path, an array of samples, or arrays by model input name.
+
+    Returns the predictions by output name (``y`` for a one-output model).
+    """
+    from nnconf.engine.train import predict as predict_run
+
+    if isinstance(inputs, (str, Path)):
+        return predict_run(run_dir, Path(inputs))
+    import numpy as np
+
+    arrays = dict(inputs) if isinstance(inputs, Mapping) else {"x": inputs}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "inputs.npz"
+        np.savez(path, **arrays)
+        return predict_run(run_dir, path)
+
+
+def from_keras(model: keras.Model, *, task: str | Mapping[str, str] | None = None,
+               loss: Any = None) -> Config:
+    """The nnconf config of an existing Keras Sequential or functional model (``nnconf import``).
+
+    A compiled model brings its loss, optimizer and metrics. An uncompiled one does not say what it
+    is for, so its ``task`` and ``loss`` must be given (one, or one per output name); without them
+    this raises UnsupportedModel naming what is missing. Given, they replace the compiled ones.
+    """
+    from nnconf.engine.importer import config_from_keras
+
+    return config_from_keras(model, task=task, loss=loss)
+
+
+# --- what nnconf says while it trains -----------------------------------------------------------------
+
+
+_FINDING_LINE = re.compile(r"^.*?: (error|warning|info) NN\d{3} ")
+
+
+@contextlib.contextmanager
+def _said(verbose: Verbose) -> Iterator[Callable[[str], None]]:
+    """A ``say`` for the engine that logs to the ``nnconf`` logger: findings at their severity's level,
+    everything else at INFO. Where no logging is set up, a non-zero ``verbose`` prints it all."""
+    handler = None
+    if verbose != 0 and not LOGGER.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        LOGGER.addHandler(handler)
+    level = LOGGER.level
+    if handler is not None and LOGGER.getEffectiveLevel() > logging.INFO:
+        LOGGER.setLevel(logging.INFO)
+    try:
+        yield _say
+    finally:
+        if handler is not None:
+            LOGGER.removeHandler(handler)
+            LOGGER.setLevel(level)
+
+
+def _say(text: str) -> None:
+    # The engine says a finding as its formatted line (Finding.format); its severity sets the level.
+    severity = _FINDING_LINE.match(text)
+    LOGGER.log(_LEVELS[Severity(severity.group(1))] if severity else logging.INFO, text.strip("\n"))
+
+
+def _progress(verbose: Verbose) -> int:
+    if verbose != "auto":
+        return int(verbose)
+    interactive = sys.stdout.isatty() or "ipykernel" in sys.modules
+    return 1 if interactive else 2

@@ -1,4 +1,4 @@
-"""The checking pipeline: from a config (file, text or Config) to a Report of every finding.
+"""The checking pipeline: from a config (file, text, mapping or Config) to a Report of every finding.
 
 It sits below the Keras side, so that building and training (nnconf.engine) check configs the way
 the CLI and the Python API do without importing either. No TensorFlow here.
@@ -6,13 +6,17 @@ the CLI and the Python API do without importing either. No TensorFlow here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
+from os import PathLike
+from typing import TYPE_CHECKING, Any, Union
+
+from pydantic import BaseModel
 
 from nnconf.analysis.shapes import Inference, infer
-from nnconf.config.loader import load_text
+from nnconf.config.base import python_values
+from nnconf.config.loader import LoadedYaml, load_text
 from nnconf.config.model import Config
 from nnconf.config.source import SourceMap
 from nnconf.config.validation import Checked, check_file, check_loaded
@@ -37,9 +41,50 @@ class Report:
         return not has_errors(self.findings)
 
 
-def check(path: str | Path, overrides: Sequence[str] = ()) -> Report:
-    """Load, validate and shape-check one config file; every problem comes back as a finding."""
-    return analyse(check_file(path, overrides), str(path))
+# A config as the Python API takes it: a Config, a mapping (as YAML would load), YAML text, or a file.
+ConfigSource = Union[Config, Mapping[str, Any], str, PathLike]
+
+
+def check(source: ConfigSource, overrides: Sequence[str] = ()) -> Report:
+    """Load, validate and shape-check one config; every problem comes back as a finding.
+
+    Args:
+        source: a Config; a mapping, read as the YAML of a config file would be; YAML text (a string
+            with a line break, or one starting with ``{``); or the path of a YAML file.
+        overrides: ``--set`` expressions, e.g. ``["optimizer.learning_rate=3e-4"]``.
+    """
+    if isinstance(source, Config):
+        return check_data(source.model_dump(), overrides) if overrides else check_config(source)
+    if isinstance(source, Mapping):
+        return check_data(source, overrides)
+    if is_yaml_text(source):
+        return check_text(source, overrides)
+    return analyse(check_file(source, overrides), str(source))
+
+
+def is_yaml_text(source: Any) -> bool:
+    """Whether a string is a config's YAML rather than a file's path: one with a line break, or a flow
+    mapping (``{task: binary, ...}``) that names no file."""
+    if not isinstance(source, str):
+        return False
+    return "\n" in source or (source.lstrip().startswith("{") and not os.path.exists(source))
+
+
+def check_data(data: Mapping[str, Any], overrides: Sequence[str] = (), name: str | None = None) -> Report:
+    """Like ``check``, for a mapping as a config file's YAML would load (sections made in Python may be
+    inside it)."""
+    return analyse(check_loaded(LoadedYaml(plain_data(data), SourceMap(file=name)), overrides), name)
+
+
+def plain_data(value: Any) -> Any:
+    """``value`` as YAML would load it: sections made in Python written out, tuples as lists."""
+    if isinstance(value, BaseModel):
+        return plain_data(value.model_dump())
+    if isinstance(value, Mapping):
+        return {key: plain_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_data(item) for item in value]
+    return python_values(value)
 
 
 def check_text(text: str, overrides: Sequence[str] = (), name: str | None = None) -> Report:
@@ -81,8 +126,8 @@ def config_or_raise(report: Report) -> Config:
     return report.config
 
 
-def linted(config: Config | str | Path, overrides: Sequence[str] = ()) -> Report:
-    """The lint report of a config (a Config, or a YAML file); raises ConfigError if it has errors."""
-    report = lint_report(check_config(config) if isinstance(config, Config) else check(config, overrides))
+def linted(config: ConfigSource, overrides: Sequence[str] = ()) -> Report:
+    """The lint report of a config (anything ``check`` takes); raises ConfigError if it has errors."""
+    report = lint_report(check(config, overrides))
     config_or_raise(report)
     return report

@@ -30,7 +30,7 @@ from nnconf.engine.distribute import Distributed, DistributionError, build_befor
     one_step_per_execution, scaled_learning_rate, shard_by_data
 from nnconf.engine.files import save_model, write_atomically
 from nnconf.engine.runs import RUNS_ROOT, create_run_dir, description, read_json, write_json
-from nnconf.findings import ConfigError, has_errors
+from nnconf.findings import ConfigError, Finding, has_errors
 
 Say = Callable[[str], None]
 _MAXIMISED = ("acc", "auc", "precision", "recall", "f1", "r2")
@@ -50,6 +50,7 @@ class Run:
     history: dict[str, list[float]] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
     status: str = "finished"
+    findings: list[Finding] = field(default_factory=list)  # the config's, the data's and training's own
 
 
 def _quiet(_: str) -> None:
@@ -153,6 +154,7 @@ class _Session:
             raise TrainingError("the config has no data: section, so there is nothing to train on "
                                 "(see configs/digits.yaml)")
         self.config, self.report, self.base_dir, self.say = config, report, base_dir, say
+        self.findings: list[Finding] = list(report.findings)  # every finding of the run, for Run.findings
         self.inference: Inference = report.inference
         self.device = resolve_device(config.training.device)
         # The strategy comes before anything TensorFlow runs: a multi-worker one must.
@@ -177,6 +179,7 @@ class _Session:
         fresh = [f for f in with_data.findings if f not in self.report.findings]
         if has_errors(fresh):
             raise ConfigError(fresh)
+        self.findings += fresh
         for finding in fresh:
             self.say(finding.format())
         self.prepared = datasets.encode_labels(self.config, prepared)
@@ -316,7 +319,7 @@ class _Session:
 
     def _finish(self, directory: Path, out: Path, model: keras.Model, checkpoints: "_Checkpoints") -> Run:
         status = checkpoints.status
-        run = Run(directory, self.config, model, checkpoints.history, status=status)
+        run = Run(directory, self.config, model, checkpoints.history, status=status, findings=self.findings)
         if status == "diverged":
             checkpoints.write_state(status)
             raise TrainingError(f"the loss became {checkpoints.bad_loss} in epoch {checkpoints.bad_epoch + 1}; "

@@ -1,0 +1,38 @@
+"""Layer classes, named and used as Keras's: ``Dense(64, activation="relu")``, ``Conv2D(32, 3)``.
+
+Each class is nnconf's schema of the Keras layer of the same name, with Keras's arguments and
+defaults. Made in Python, a layer is checked at once (a wrong argument raises ``ConfigError`` with
+the findings ``nnconf validate`` gives), its ``type`` is its class, and its required arguments may
+be given by position, in Keras's order. A layer family's classes load when one of them is first used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nnconf.config.layers import FAMILIES, LAYER_CLASSES, Layer
+
+__all__ = ["Layer", *(name for names in FAMILIES.values() for name in names)]
+
+if TYPE_CHECKING:
+    from nnconf.config.layers.core import Dense, Activation, Dropout, Flatten, Embedding
+    from nnconf.config.layers.activations import ReLU, LeakyReLU, PReLU, ELU, Softmax
+    from nnconf.config.layers.convolution import Conv1D, Conv2D, Conv3D, SeparableConv2D, DepthwiseConv2D, Conv2DTranspose
+    from nnconf.config.layers.pooling import MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D
+    from nnconf.config.layers.normalization import BatchNormalization, LayerNormalization
+    from nnconf.config.layers.regularization import SpatialDropout1D, SpatialDropout2D, GaussianNoise
+    from nnconf.config.layers.preprocessing import Rescaling
+    from nnconf.config.layers.reshaping import Reshape, Permute, RepeatVector, UpSampling2D, ZeroPadding2D, Cropping2D
+    from nnconf.config.layers.merging import Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Dot
+    from nnconf.config.layers.rnn import SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed
+    from nnconf.config.layers.attention import MultiHeadAttention
+
+
+def __getattr__(name: str) -> type[Layer]:
+    if name in LAYER_CLASSES:
+        return LAYER_CLASSES[name]
+    raise AttributeError(f"module 'nnconf.layers' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
