@@ -44,8 +44,8 @@ def assert_same_architecture(original: keras.Model, rebuilt: keras.Model) -> Non
     assert original.count_params() == rebuilt.count_params()
 
 
-def round_trip(model: keras.Model) -> tuple[nnconf.Config, keras.Model]:
-    config = nnconf.from_keras(model)
+def round_trip(model: keras.Model, **given) -> tuple[nnconf.Config, keras.Model]:
+    config = nnconf.from_keras(model, **given)
     assert isinstance(config, nnconf.Config)
     rebuilt = nnconf.build(config)
     assert_same_architecture(model, rebuilt)
@@ -182,12 +182,12 @@ def test_hand_written_recurrent_sequential_model_without_compiling():
         keras.layers.Bidirectional(keras.layers.GRU(4, reset_after=False), merge_mode="sum"),
         keras.layers.Dense(1, activation="sigmoid"),
     ])
-    config, _ = round_trip(model)
+    config, _ = round_trip(model, task="binary", loss="binary_crossentropy")
     assert config.model.input_shape == [20]
     bidirectional = config.model.layers[1]
     assert bidirectional.layer.type == "LSTM" and bidirectional.backward_layer is None  # Keras's own copy
     assert config.model.layers[2].merge_mode == "sum"
-    # Not compiled: the task is guessed from the output and the loss and optimizer are placeholders.
+    # Not compiled: the task and loss are the ones given, and the optimizer is nnconf's default.
     assert config.task == "binary"
     assert config.loss.name == "binary_crossentropy" and not config.loss.from_logits
     assert config.optimizer.name == "adam"

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from nnconf.config.base import NamedSpec
 from nnconf.config.functions import ACTIVATION_NAMES, CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from nnconf.config.layers import LAYER_CLASSES, Layer
-from nnconf.config.losses import LOSSES, REGRESSION_LOSSES
+from nnconf.config.losses import LOSS_SPELLINGS, LOSSES, REGRESSION_LOSSES
 from nnconf.config.metrics import METRICS
 from nnconf.config.model import Config
 from nnconf.config.optimizers import OPTIMIZERS, SCHEDULES
@@ -141,7 +141,7 @@ def _one_line(error: BaseException) -> str:
 # --- the model -----------------------------------------------------------------------------------
 
 
-def config_from_keras(model: keras.Model) -> Config:
+def config_from_keras(model: keras.Model, *, task: str | dict[str, str] | None = None, loss: Any = None) -> Config:
     """The nnconf Config of a Keras Sequential or functional model made of supported layers.
 
     The architecture is exact: every layer keeps its type, name and arguments, so building the config
@@ -150,14 +150,15 @@ def config_from_keras(model: keras.Model) -> Config:
     For a compiled model, the loss, optimizer (learning rate or schedule included), loss weights and
     metrics are imported where nnconf has a spec for them. What nnconf cannot express is replaced, with
     an ``ImportNotice`` warning: an unknown loss or optimizer by a placeholder, an unknown metric by
-    nothing. An uncompiled model gets placeholders: ``adam``, and a loss fitting the guessed task
-    (``mse`` for regression, ``binary_crossentropy`` for binary and multilabel,
-    ``sparse_categorical_crossentropy`` for multiclass, ``from_logits`` where the output is linear).
+    nothing. An uncompiled model says nothing of its task and loss: they must be given as ``task``
+    and ``loss`` (the loss alone where it tells the task), or this raises UnsupportedModel naming
+    what is unknown. Its optimizer is nnconf's default, ``adam``.
 
-    The ``task`` is a guess, as a Keras model does not state it: from the loss where it tells
-    (cross-entropies, regression losses), otherwise from the output layer: softmax means multiclass,
-    sigmoid means binary with one unit and multilabel with more, anything else regression. Check it.
-    Multi-output models get a task and loss per output.
+    A compiled model's ``task`` is read from its loss where the loss tells (cross-entropies,
+    regression losses), otherwise from the output layer: softmax means multiclass, sigmoid means
+    binary with one unit and multilabel with more, anything else regression. Check it.
+    Multi-output models get a task and loss per output; ``task`` and ``loss`` may be given per
+    output name too, and replace what the compiled model says.
 
     Raises UnsupportedModel for a model nnconf cannot express: a layer type nnconf has no spec for
     (e.g. a Lambda or a custom layer), a shared layer, a nested model, or arguments nnconf refuses.
@@ -175,7 +176,7 @@ def config_from_keras(model: keras.Model) -> Config:
             "nnconf imports Sequential and functional models"
         )
     data: dict[str, Any] = {"name": _model_name(model.name)}
-    data.update(_compiled(model, outputs))
+    data.update(_compiled(model, outputs, task, loss))
     data["model"] = architecture
     data = {key: value for key, value in data.items() if value is not None}
     return _validated(data)
@@ -690,24 +691,36 @@ def _compile_arguments(model: keras.Model) -> dict:
     return arguments
 
 
-def _compiled(model: keras.Model, outputs: list[tuple[str, str, dict]]) -> dict:
+def _compiled(model: keras.Model, outputs: list[tuple[str, str, dict]], task: Any = None, loss: Any = None) -> dict:
     compile_config = _compile_arguments(model)
     multi = len(outputs) > 1
     keras_names = [keras_name for keras_name, _, _ in outputs]
     our_names = {keras_name: name for keras_name, name, _ in outputs}
 
     losses = _per_output(compile_config.get("loss"), keras_names)
-    tasks, loss_specs = {}, {}
+    given_tasks, given_losses = _given(task, "task", our_names), _given(loss, "loss", our_names)
+    tasks, loss_specs, unknown = {}, {}, {}
     for keras_name, name, info in outputs:
         raw = losses.get(keras_name)
-        spec = _named_spec("loss", raw) if raw is not None else None
-        if raw is not None and spec is None:
-            _notice(f"the loss {_describe(raw)}{_of(name)} has no nnconf spec; the config gets a placeholder loss")
-        activation = _output_activation(info["chain"])
-        tasks[name] = _task(spec, activation, _units(info["chain"]))
+        spec = given_losses.get(name)
         if spec is None:
+            spec = _named_spec("loss", raw) if raw is not None else None
+            if raw is not None and spec is None:
+                _notice(f"the loss {_describe(raw)}{_of(name)} has no nnconf spec; the config gets a placeholder loss")
+        activation = _output_activation(info["chain"])
+        if name in given_tasks:
+            tasks[name] = given_tasks[name]
+        elif raw is not None or _task_of_loss(spec, _units(info["chain"])):
+            tasks[name] = _task(spec, activation, _units(info["chain"]))
+        if spec is None and raw is None:
+            unknown.setdefault(name, []).append("loss")
+        if name not in tasks:
+            unknown.setdefault(name, []).insert(0, "task")
+        if spec is None and name in tasks:
             spec = _placeholder_loss(tasks[name], activation)
         loss_specs[name] = spec
+    if unknown:
+        raise UnsupportedModel(_unknown_message(model, unknown, multi))
 
     data: dict[str, Any] = {}
     if multi:
@@ -787,17 +800,51 @@ def _output_activation(chain: list[dict]) -> str:
     return "linear"
 
 
-def _task(loss: Any, activation: str, units: int | None) -> str:
-    """A guess at the task: from the loss where it tells, else from the output activation."""
+def _given(value: Any, what: str, our_names: dict[str, str]) -> dict[str, Any]:
+    """The task or loss the caller gave, by output name: one for every output, or a mapping by name."""
+    if value is None:
+        return {}
+    if hasattr(value, "model_dump"):  # a spec made in Python (nnconf.losses.Huber(...))
+        value = value.model_dump()
+    if isinstance(value, dict) and "name" not in value:
+        wrong = sorted(set(value) - set(our_names.values()))
+        if wrong:
+            raise UnsupportedModel(f"the {what} is given for {', '.join(map(repr, wrong))}, which "
+                                   f"{'is' if len(wrong) == 1 else 'are'} not among the model's outputs "
+                                   f"({', '.join(map(repr, our_names.values()))})")
+        return {name: item.model_dump() if hasattr(item, "model_dump") else item for name, item in value.items()}
+    return {name: value for name in our_names.values()}
+
+
+def _unknown_message(model: keras.Model, unknown: dict[str, list[str]], multi: bool) -> str:
+    """What an uncompiled model leaves unknown, and how to say it."""
+    kinds = sorted({kind for kinds in unknown.values() for kind in kinds}, key=["task", "loss"].index)
+    what = " and ".join(f"its {kind}" for kind in kinds)
+    where = f" (output{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))})" if multi else ""
+    example = {"task": "task='multiclass'", "loss": "loss='sparse_categorical_crossentropy'"}
+    return (f"model {model.name!r} is not compiled, so nnconf cannot know {what}{where}: compile it with its loss "
+            f"before saving it, or give {' and '.join(kinds)} to nnconf.from_keras(model, "
+            f"{', '.join(example[kind] for kind in kinds)})")
+
+
+def _task_of_loss(loss: Any, units: int | None) -> str | None:
+    """The task a loss tells (cross-entropies, hinge and regression losses), or None."""
     name = loss.get("name") if isinstance(loss, dict) else loss
-    spec = _by_name("loss").get(name) if name else None
-    if spec is not None:
-        if spec.TARGET == "binary":
-            return "multilabel" if units and units > 1 else "binary"
-        if spec.TARGET in ("one_hot", "integer"):
-            return "multiclass"
-        if spec in REGRESSION_LOSSES:
-            return "regression"
+    spec = _by_name("loss").get(LOSS_SPELLINGS.get(name, name)) if isinstance(name, str) else None
+    if spec is None:
+        return None
+    if spec.TARGET == "binary":
+        return "multilabel" if units and units > 1 else "binary"
+    if spec.TARGET in ("one_hot", "integer"):
+        return "multiclass"
+    return "regression" if spec in REGRESSION_LOSSES else None
+
+
+def _task(loss: Any, activation: str, units: int | None) -> str:
+    """A compiled model's task: from the loss where it tells, else from the output activation."""
+    told = _task_of_loss(loss, units)
+    if told is not None:
+        return told
     if activation in ("softmax", "log_softmax"):
         return "multiclass"
     if activation == "sigmoid":
