@@ -10,6 +10,7 @@ GRAPH = "NN004"
 UNUSED_LAYER = "NN005"
 UNUSED_IGNORE = "NN006"
 DATA = "NN007"
+MEMORY = "NN008"
 
 DESCRIPTIONS = {
     YAML: ("yaml", "The file is not safe, well-formed, single-document YAML with a mapping at the top."),
@@ -19,5 +20,7 @@ DESCRIPTIONS = {
     UNUSED_LAYER: ("unused-layer", "A functional layer or input that no model output depends on."),
     UNUSED_IGNORE: ("unused-ignore", "An entry of lint.ignore that silences nothing in its config."),
     DATA: ("data", "The data does not fit the model."),
+    MEMORY: ("too-large", "A weight, or one sample's output of a layer, has more elements than one TensorFlow "
+                          "tensor can hold safely (2**31 - 1)."),
 }
 SILENCEABLE = {UNUSED_LAYER, UNUSED_IGNORE, DATA}

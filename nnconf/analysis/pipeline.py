@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from pydantic import BaseModel
 
+from nnconf.analysis.memory import oversized_tensors
 from nnconf.analysis.shapes import Inference, infer
 from nnconf.config.base import python_values
 from nnconf.config.loader import LoadedYaml, load_text
@@ -103,6 +104,7 @@ def analyse(checked: Checked, file: str | None) -> Report:
     if checked.config is not None:
         inference = infer(checked.config, checked.source)
         findings += inference.findings
+        findings += oversized_tensors(inference, checked.source)
     return Report(file, checked.config, checked.source, sorted(findings, key=sort_key), inference)
 
 
