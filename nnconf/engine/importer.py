@@ -10,10 +10,8 @@ parameter counts. Weights are not imported.
 from __future__ import annotations
 
 import inspect
-import json
 import re
 import warnings
-import zipfile
 from functools import cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -28,6 +26,7 @@ from nnconf.config.losses import LOSS_SPELLINGS, LOSSES, REGRESSION_LOSSES
 from nnconf.config.metrics import METRICS
 from nnconf.config.model import Config
 from nnconf.config.optimizers import OPTIMIZERS, SCHEDULES
+from nnconf.engine.archives import KerasFileError, python_code, read_keras_config
 from nnconf.engine.naming import keras_class_name
 
 # Keras (and TensorFlow) are imported on first use, so that refusing a file that is no model, or that
@@ -92,22 +91,13 @@ def load_keras_model(path: str | Path) -> keras.Model:
 
 
 def _check_archive(path: Path) -> None:
-    """Reads the archive's config.json (plain JSON, nothing executed) to name unsupported layers early,
-    before Keras would fail on them with a less helpful message (e.g. for a Lambda layer)."""
+    """Checks the archive (sizes, JSON depth: see ``engine/archives.py``) and reads its config.json
+    (plain JSON, nothing executed) to name unsupported layers and Python code early, before Keras
+    would fail on them with a less helpful message (e.g. for a Lambda layer)."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            text = archive.read("config.json")
-    except (zipfile.BadZipFile, KeyError, OSError):
-        raise UnsupportedModel(
-            f"{path.name} is not a valid .keras file (not a Keras zip archive with a config.json); "
-            "save the model with model.save('model.keras')"
-        ) from None
-    try:
-        config = json.loads(text)
-    except ValueError:
-        raise UnsupportedModel(f"{path.name} is corrupt: its config.json is not valid JSON") from None
-    if not isinstance(config, dict):
-        raise UnsupportedModel(f"{path.name} is corrupt: its config.json is not a Keras model config")
+        config = read_keras_config(path)
+    except KerasFileError as problem:
+        raise UnsupportedModel(str(problem)) from None
     kind = config.get("class_name")
     if kind not in ("Sequential", "Functional", "Model"):
         raise UnsupportedModel(
@@ -115,6 +105,9 @@ def _check_archive(path: Path) -> None:
         )
     body = config.get("config")
     _check_entries(body.get("layers") if isinstance(body, dict) else None)
+    code = python_code(config)
+    if code:
+        raise UnsupportedModel(f"the model holds {code}")
 
 
 def _check_entries(entries: Any) -> None:

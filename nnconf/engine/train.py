@@ -138,9 +138,13 @@ def _read_state(directory: Path) -> dict:
 
 def _load_checkpoint(path: Path) -> keras.Model:
     import nnconf.engine.layers  # noqa: F401 - registers nnconf's activations for loading
+    from nnconf.engine.archives import KerasFileError, check_run_model
 
     try:
+        check_run_model(path)  # its sizes, depth and contents, before Keras reads it
         return keras.saving.load_model(path, safe_mode=True)
+    except KerasFileError as problem:
+        raise TrainingError(f"{path} cannot be loaded: {problem}") from None
     except Exception as error:  # a file cut short by a crash, or none at all
         raise TrainingError(f"{path} cannot be loaded ({type(error).__name__})") from None
 
