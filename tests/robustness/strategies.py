@@ -363,9 +363,10 @@ def texts(data: st.SearchStrategy[dict]) -> st.SearchStrategy[str]:
 
 # --- mutations -----------------------------------------------------------------------------------
 
-# Values out of range for anything numeric: zero, negatives, huge, not finite.
-EXTREME_NUMBERS = [0, -1, -7, 0.0, -0.0, -1e-9, 1e-320, 2**31, 2**63, 2**64 + 1, 10**30, -(10**30), 1e308,
-                   math.inf, -math.inf, math.nan]
+# Values out of range for anything numeric: zero, negatives, huge (a size at the most elements one
+# tensor holds, and an integer beyond the largest float), not finite.
+EXTREME_NUMBERS = [0, -1, -7, 0.0, -0.0, -1e-9, 1e-320, 2**31 - 1, 2**31, 2**63, 2**64 + 1, 10**30, -(10**30),
+                   10**400, 1e308, math.inf, -math.inf, math.nan]
 
 JUNK = st.recursive(
     st.none() | st.booleans() | st.integers(-10, 10) | st.floats(allow_nan=True) | st.text(max_size=6)
@@ -591,6 +592,7 @@ _PATH_PART = st.one_of(
     st.sampled_from(["model", "layers", "inputs", "outputs", "units", "loss", "task", "optimizer", "name",
                      "learning_rate", "metrics", "seed", "input_shape", "type", "lint", "ignore", "x"]),
     st.integers(0, 12).map(lambda i: f"[{i}]"), st.just("[99999999999999999999]"), st.text(max_size=4),
+    st.just("a." * 100 + "b"),  # a path deeper than a config nests
 )
 
 override_expressions = st.one_of(
@@ -600,7 +602,8 @@ override_expressions = st.one_of(
         st.sampled_from(["=", "=", " = ", "==", ":", ""]),
         st.one_of(st.text(max_size=12), st.sampled_from(
             ["1", "-1", "0", "1e308", ".nan", ".inf", "~", "[]", "{}", "[1, 2]", "{name: adam}", "relu", "'",
-             "[", "*a", "&a [*a]", "!!binary x", "a: b", "- 1", "1e-3", "true", "0x10", "0o7"])),
+             "[", "*a", "&a [*a]", "!!binary x", "a: b", "- 1", "1e-3", "true", "0x10", "0o7", "9" * 5000,
+             "0x" + "f" * 1000, "{~: 1}", "{!!str a: 1}", "[" * 100 + "]" * 100])),
     ),
     st.text(max_size=20),
 )
