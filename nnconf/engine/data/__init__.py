@@ -1,0 +1,78 @@
+"""Loading and preparing training data: read the source, check it, split, scale and encode it.
+
+One module per source (``sklearn_datasets``, ``keras_datasets``, ``npz``, ``csv_tables``) reads it
+into arrays behind one interface (``base.read``); the steps after reading are shared: ``checks``,
+``splits``, ``preprocessing``, ``labels`` and the tf.data ``pipeline``.
+
+Only NumPy is imported here; scikit-learn, Keras and TensorFlow are imported where they are used,
+so checking a config (and importing this package) stays light.
+
+Every problem with the data is a :class:`DataError` raised before training starts, carrying
+findings with the code ``NN007`` located at the ``data:`` section of the config.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nnconf.analysis.data_facts import describe
+from nnconf.config.model import Config
+from nnconf.config.source import SourceMap
+from nnconf.engine.data.base import Arrays, Prepared, Request, read
+from nnconf.engine.data.checks import check_raw
+from nnconf.engine.data.errors import DataError, Where, data_path
+from nnconf.engine.data.keras_datasets import DOWNLOAD_TIMEOUT, OFFLINE_CONFIGS
+from nnconf.engine.data.labels import encode_labels
+from nnconf.engine.data.npz import load_npz_inputs
+from nnconf.engine.data.pipeline import make_dataset
+from nnconf.engine.data.preprocessing import apply_plan, make_plan, prepare_inputs
+from nnconf.engine.data.splits import split
+
+if TYPE_CHECKING:
+    from nnconf.analysis.shapes import Inference
+
+__all__ = ["DOWNLOAD_TIMEOUT", "OFFLINE_CONFIGS", "Arrays", "DataError", "Prepared", "encode_labels", "load_data",
+           "load_npz_inputs", "make_dataset", "prepare_inputs"]
+
+
+def load_data(config: Config, inference: Inference, *, base_dir: Path, source: SourceMap | None = None,
+              preprocessing: dict | None = None) -> Prepared:
+    """Read, check, split and preprocess the training data of ``config``.
+
+    ``preprocessing`` (a run's saved ``preprocessing.json``) prepares the data exactly as the run's
+    training data was, instead of with statistics of this data's own training split.
+
+    Raises:
+        DataError: when the data is missing, unreadable or unusable, before any training.
+    """
+    where = Where(source or SourceMap())
+    data = config.data
+    if data is None:
+        raise where.error(("data",), "the config has no data section, so there is nothing to train on",
+                          hint="add e.g. data: {source: sklearn.digits}, or data: {source: npz, path: data.npz}")
+    raw = read(Request(config, inference, Path(base_dir), where))
+    check_raw(raw, where, data_path(config))
+    splits = split(raw, config, where)
+    (x_train, y_train), val, test = splits
+
+    saved = preprocessing
+    preprocessing = {"inputs": {}}
+    for key in list(x_train):
+        plan = saved["inputs"][key] if saved else make_plan(config, inference, key, x_train[key], where)
+        preprocessing["inputs"][key] = plan
+        x_train[key] = apply_plan(x_train[key], plan, key, where)
+        for part in (val, test):
+            if part is not None:
+                part[0][key] = apply_plan(part[0][key], plan, key, where)
+
+    return Prepared(
+        x_train=x_train, y_train=y_train,
+        x_val=val[0] if val else None, y_val=val[1] if val else None,
+        x_test=test[0] if test else None, y_test=test[1] if test else None,
+        facts=describe(x_train, y_train),
+        preprocessing=preprocessing,
+        output_shapes={name: (tuple(shape) if shape is not None else None)
+                       for name, shape in inference.outputs.items()},
+        source=source,
+    )
