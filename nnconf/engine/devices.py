@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nnconf.config.model import Config
+from nnconf.engine.startup import nvidia_driver_present
 
 
 class DeviceError(Exception):
@@ -24,8 +25,9 @@ def resolve_device(requested: str) -> str:
         return "/GPU:0" if gpus else "/CPU:0"
     index = int(requested.split(":")[1]) if ":" in requested else 0
     if not gpus:
-        raise DeviceError(f"training.device is {requested}, but TensorFlow sees no GPU on this machine "
-                          "(use device: auto or cpu, or install a GPU build: see the README)")
+        driver = "" if nvidia_driver_present() else " (it has no NVIDIA driver)"
+        raise DeviceError(f"training.device is {requested}, but TensorFlow sees no GPU on this machine{driver}; "
+                          "use device: auto or cpu, or install a GPU build: see the README")
     if index >= len(gpus):
         raise DeviceError(f"training.device is {requested}, but TensorFlow sees only {len(gpus)} GPU"
                           f"{'s' * (len(gpus) != 1)} (gpu:0 to gpu:{len(gpus) - 1})")
