@@ -482,7 +482,10 @@ def train(file: str | None, overrides: tuple[str, ...], run_dir: str | None, res
     if (cluster is None) != (worker_index is None):
         raise click.UsageError("--cluster and --worker-index go together")
     if file:
-        report = checked_config(file, overrides)  # usage and config errors before TensorFlow starts
+        report = checked_config(file, overrides, lint=True)  # linted once, here, before TensorFlow starts
+        if report.config.data is None:
+            print_findings([_no_data_finding(report)], sys.stderr)
+            raise SystemExit(1)
         strategy = report.config.training.distribution.strategy
         if cluster is not None and strategy != "multi_worker":
             raise click.UsageError(f"--cluster is for multi-worker training, but the config's strategy is {strategy} "
@@ -504,7 +507,7 @@ def train(file: str | None, overrides: tuple[str, ...], run_dir: str | None, res
         if resume_dir:
             run = training.resume(resume_dir, say=click.echo, progress=progress)
         else:
-            run = training.train(file, overrides, run_dir=run_dir, say=click.echo, progress=progress,
+            run = training.train(report, run_dir=run_dir, say=click.echo, progress=progress,
                                  argv=["nnconf", *sys.argv[1:]])
     if run.status == "finished":
         click.echo(_metrics_line(run.metrics))

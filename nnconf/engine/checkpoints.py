@@ -10,6 +10,7 @@ too: if the newest turns out damaged (a disk fault, a copy cut short), resuming 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,11 +70,14 @@ class CheckpointStore:
                 warn(f"checkpoint {sidecar.stem} is damaged or incomplete ({problem}); trying the one before")
         raise NoCheckpoint(f"no intact checkpoint in {self.directory}")
 
+    def empty(self) -> bool:
+        """Whether no checkpoint was ever completed here (the run was stopped before its first one)."""
+        return not self._sidecars()
+
     def _sidecars(self) -> list[Path]:
         return sorted(self.directory.glob("epoch-*.json"), reverse=True)
 
     def _link_last(self, target: Path) -> None:
-        temporary = self.directory / ".last.keras.tmp"
-        temporary.unlink(missing_ok=True)
+        temporary = self.directory / f".last.keras.{secrets.token_hex(8)}.tmp"  # no other writer's name
         os.link(target, temporary)
         os.replace(temporary, self.directory / "last.keras")

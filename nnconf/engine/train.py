@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import math
 import shutil
 import signal
@@ -22,14 +23,16 @@ import tensorflow as tf
 from nnconf.analysis.shapes import Inference
 from nnconf.analysis.pipeline import Report, check, lint_report, linted
 from nnconf.config.model import Config
+from nnconf.config.source import format_path
 from nnconf.engine import data as datasets
 from nnconf.engine.build import build_model
 from nnconf.engine.checkpoints import CheckpointStore, NoCheckpoint
 from nnconf.engine.devices import resolve_device, use_mixed_precision, xla_for_device
 from nnconf.engine.distribute import Distributed, DistributionError, build_before_fit, make_strategy, \
     one_step_per_execution, scaled_learning_rate, shard_by_data
-from nnconf.engine.files import save_model, write_atomically
-from nnconf.engine.runs import RUNS_ROOT, create_run_dir, description, read_json, write_json
+from nnconf.engine.files import save_model, write_atomically, write_bytes_atomically
+from nnconf.engine.runs import RUNS_ROOT, RunLock, create_run_dir, description, read_json, remove_temporaries, \
+    safe_name, write_json
 from nnconf.findings import ConfigError, Finding, has_errors
 
 Say = Callable[[str], None]
@@ -60,35 +63,41 @@ def _quiet(_: str) -> None:
 # --- starting and resuming ---------------------------------------------------------------------
 
 
-def train(config: Config | str | Path, overrides: tuple[str, ...] | list[str] = (), *, run_dir: str | Path | None = None,
-          runs_root: Path = RUNS_ROOT, say: Say = _quiet, progress: int = 0, argv: list[str] | None = None) -> Run:
-    """Trains a config (a Config, or a YAML file) into a new run directory.
+def train(config: Config | str | Path | Report, overrides: tuple[str, ...] | list[str] = (), *,
+          run_dir: str | Path | None = None, runs_root: Path = RUNS_ROOT, say: Say = _quiet, progress: int = 0,
+          argv: list[str] | None = None) -> Run:
+    """Trains a config (a Config, a YAML file, or the Report of one linted already) into a new run directory.
 
-    Under ``training.distribution.strategy: multi_worker`` every worker runs this with the same
-    ``run_dir``: the chief creates and writes it, the other workers keep their (identical) files
-    in a temporary folder that is removed when they end.
+    A Report is trained as it is: showing its findings is up to whoever linted it (``nnconf train``
+    lints before TensorFlow starts). Under ``training.distribution.strategy: multi_worker`` every
+    worker runs this with the same ``run_dir``: the chief creates and writes it, the other workers
+    keep their (identical) files in a temporary folder that is removed when they end.
     """
-    report = linted(config, overrides)
-    for warning in report.findings:
-        say(warning.format())
+    if isinstance(config, Report):
+        report = config
+        if report.config is None or has_errors(report.findings):
+            raise ConfigError(report.findings)
+    else:
+        report = linted(config, overrides)
+        for warning in report.findings:
+            say(warning.format())
     base_dir = Path(report.file).parent if report.file else Path.cwd()
     config = _with_absolute_data_path(report.config, base_dir)
-    name = config.name or (Path(report.file).stem if report.file else "model")
+    name = config.name or (safe_name(Path(report.file).stem) if report.file else "model")
     if config.training.distribution.strategy == "multi_worker" and run_dir is None:
         raise TrainingError("multi_worker training needs --run-dir (run_dir), the same on every worker, so that all "
                             "of them agree on the run directory the chief writes and resumes from")
     session = _Session(config, report, base_dir, say)
     session.load_data()
-    directory = Path(run_dir) if session.distributed.multi_worker else None
+    directory, lock = Path(run_dir) if session.distributed.multi_worker else None, None
     if session.distributed.chief:
-        directory = create_run_dir(name, run_dir, runs_root)
+        lock = create_run_dir(name, run_dir, runs_root)  # held until the run ends: one writer at a time
+        directory = lock.directory
     say(f"run directory: {directory}")
-    with session.lost_workers(directory), session.output(directory) as out:
-        write_atomically(out / "config.yaml", config.to_yaml())
-        write_json(out / "description.json", {
-            **description(seed=config.seed, device=session.device, argv=argv),
-            "distribution": session.describe_distribution()})
-        write_json(out / "preprocessing.json", session.prepared.preprocessing)
+    with lock or contextlib.nullcontext(), session.lost_workers(directory), session.output(directory) as out, \
+            _write_failures(directory):
+        write_atomically(out / "config.yaml", config.to_yaml())  # first: from here on the run can be resumed
+        session.write_start_files(out, argv)
         model = session.new_model()
         return session.fit(directory, out, model, first_epoch=0, history={}, progress=progress)
 
@@ -103,30 +112,116 @@ def _with_absolute_data_path(config: Config, base_dir: Path) -> Config:
 
 
 def resume(directory: str | Path, *, say: Say = _quiet, progress: int = 0) -> Run:
-    """Continues a stopped run in its own directory, from its last intact checkpoint."""
+    """Continues a stopped run in its own directory, from its last intact checkpoint (or, for a run
+    stopped before its first one, from the start)."""
     directory = Path(directory)
-    state = _read_state(directory)
-    if state["status"] == "finished":
-        raise TrainingError(f"{directory} finished already; start a new run to train again")
+    _read_state(directory)
     report = lint_report(check(directory / "config.yaml"))
     if report.config is None or has_errors(report.findings):
         raise ConfigError(report.findings)
     session = _Session(report.config, report, directory, say)
-    session.load_data()
-    with session.lost_workers(directory), session.output(directory, resuming=True) as out:
-        try:
-            with session.loading():  # every worker of a multi-worker run loads the chief's checkpoint
-                model, checkpoint = CheckpointStore(directory / "checkpoints").latest(_load_checkpoint, say)
-        except NoCheckpoint as problem:
-            raise TrainingError(f"{problem}, so the run cannot be resumed; start a new run") from None
-        say(f"resuming {directory} after epoch {checkpoint['epoch']} of {report.config.training.epochs}")
-        return session.fit(directory, out, model, first_epoch=checkpoint["epoch"], history=checkpoint["history"],
-                           best=checkpoint["best"], stopper=checkpoint["early_stopping"], progress=progress)
+    lock = RunLock(directory) if session.distributed.chief else None  # before anything is read to go on from
+    with lock or contextlib.nullcontext():
+        if _read_state(directory)["status"] == "finished":
+            raise TrainingError(f"{directory} finished already; start a new run to train again")
+        if lock is not None:
+            remove_temporaries(directory)  # what writers killed mid-write left: no one else writes here now
+        session.load_data()
+        with session.lost_workers(directory), session.output(directory, resuming=True) as out, \
+                _write_failures(directory):
+            store = CheckpointStore(directory / "checkpoints")
+            if store.empty():
+                say(f"{directory} has no checkpoint yet: training starts from the first epoch")
+                session.write_start_files(out, None, only_missing=True)
+                return session.fit(directory, out, session.new_model(), first_epoch=0, history={}, progress=progress)
+            try:
+                with session.loading():  # every worker of a multi-worker run loads the chief's checkpoint
+                    model, checkpoint = store.latest(_load_checkpoint, say)
+            except NoCheckpoint as problem:
+                raise TrainingError(f"{problem}, so the run cannot be resumed; start a new run") from None
+            _refuse_a_changed_config(directory, checkpoint.get("config"), report.config)
+            _check_model_fits(model, report.inference, directory / "checkpoints" / f"epoch-{checkpoint['epoch']:04d}.keras")
+            say(f"resuming {directory} after epoch {checkpoint['epoch']} of {report.config.training.epochs}")
+            return session.fit(directory, out, model, first_epoch=checkpoint["epoch"], history=checkpoint["history"],
+                               best=checkpoint["best"], stopper=checkpoint["early_stopping"], progress=progress)
+
+
+@contextlib.contextmanager
+def _write_failures(directory: Path) -> Iterator[None]:
+    """A file of the run that cannot be written (a full disk, a quota, a file grown too large) stops
+    the run with one message; it resumes from its last complete checkpoint."""
+    try:
+        yield
+    except OSError as error:
+        raise TrainingError(f"training stopped: cannot write {error.filename or 'a file of the run'} "
+                            f"({error.strerror or error}); once there is room, continue from the last complete "
+                            f"checkpoint with: nnconf train --resume {directory}") from None
+
+
+def _config_data(config: Config) -> dict:
+    """The resolved config as JSON data: what a checkpoint records of the run it belongs to."""
+    return json.loads(json.dumps(config.model_dump(mode="json")))
+
+
+def _refuse_a_changed_config(directory: Path, trained: dict | None, config: Config) -> None:
+    """A resumed run must go on as it began: its config.yaml must still be the config it trained with."""
+    if trained is None:  # a checkpoint from before nnconf recorded it
+        return
+    changes = _differences(trained, _config_data(config), ())
+    if changes:
+        shown = "; ".join(changes[:5]) + (f"; and {len(changes) - 5} more" if len(changes) > 5 else "")
+        raise TrainingError(f"{directory / 'config.yaml'} changed since the run trained with it ({shown}); a resumed "
+                            "run goes on exactly as it began: undo the change, or start a new run with the new config")
+
+
+def _differences(old: Any, new: Any, path: tuple) -> list[str]:
+    """``path: old -> new`` for each value that differs between two JSON documents."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        keys = list(old) + [key for key in new if key not in old]
+        return [change for key in keys for change in _differences(old.get(key), new.get(key), (*path, key))]
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [change for index, (a, b) in enumerate(zip(old, new)) for change in _differences(a, b, (*path, index))]
+    return [] if old == new else [f"{format_path(path)}: {_brief(old)} -> {_brief(new)}"]
+
+
+def _brief(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_model_fits(model: keras.Model, inference: Inference, path: Path) -> None:
+    """A model file of a run must hold the model of the run's config: the same input and output
+    shapes and the same number of parameters, as shape inference gives them."""
+    def shapes(tensors) -> list[tuple]:
+        return sorted((tuple(tensor.shape[1:]) for tensor in tensors), key=str)
+
+    expected_inputs = sorted((tuple(shape) for shape in inference.input_shapes.values()), key=str)
+    expected_outputs = sorted((tuple(shape) for shape in inference.outputs.values() if shape is not None), key=str)
+    problems = []
+    if model.count_params() != inference.total_params:
+        problems.append(f"{model.count_params():,} parameters where the config has {inference.total_params:,}")
+    if shapes(model.inputs) != expected_inputs:
+        problems.append(f"inputs of shape {_shown(shapes(model.inputs))} where the config has {_shown(expected_inputs)}")
+    if len(expected_outputs) == len(inference.outputs) and shapes(model.outputs) != expected_outputs:
+        problems.append(f"outputs of shape {_shown(shapes(model.outputs))} where the config has "
+                        f"{_shown(expected_outputs)}")
+    if problems:
+        raise TrainingError(f"{path} is not the model of its run's config.yaml: it has {'; '.join(problems)} "
+                            "(was it replaced, or config.yaml edited?)")
+
+
+def _shown(shapes: list[tuple]) -> str:
+    return ", ".join("[" + ", ".join("None" if d is None else str(d) for d in shape) + "]" for shape in shapes)
 
 
 def _read_state(directory: Path) -> dict:
-    if not (directory / "config.yaml").is_file():
-        raise TrainingError(f"{directory} is not a run directory (it has no config.yaml)")
+    try:
+        is_run = (directory / "config.yaml").is_file()
+    except OSError as error:  # a name too long, a folder that cannot be read
+        raise TrainingError(f"cannot read the run directory {directory}: {error.strerror or error}") from None
+    if not is_run:
+        raise TrainingError(f"{directory} is not a run directory (it has no config.yaml); a run stopped before "
+                            f"writing it holds nothing yet: start it again with nnconf train CONFIG --run-dir {directory}")
     try:
         state = read_json(directory / "state.json")
         _ = state["status"]
@@ -206,6 +301,16 @@ class _Session:
         return {"strategy": distributed.name, "replicas": distributed.replicas, "workers": distributed.workers,
                 "global_batch_size": batch_size, "per_replica_batch_size": distributed.per_replica(batch_size)}
 
+    def write_start_files(self, out: Path, argv: list[str] | None, *, only_missing: bool = False) -> None:
+        """description.json and preprocessing.json, as a run writes them when it starts (with
+        ``only_missing``: those a run killed before writing them lacks)."""
+        files = {"description.json": lambda: {**description(seed=self.config.seed, device=self.device, argv=argv),
+                                              "distribution": self.describe_distribution()},
+                 "preprocessing.json": lambda: self.prepared.preprocessing}
+        for name, content in files.items():
+            if not (only_missing and (out / name).is_file()):
+                write_json(out / name, content())
+
     @contextlib.contextmanager
     def lost_workers(self, directory: Path) -> Iterator[None]:
         """A multi-worker run whose peer stopped (killed, crashed, refused its run directory) ends with
@@ -252,32 +357,39 @@ class _Session:
             best: float | None = None, stopper: dict | None = None) -> Run:
         """Trains ``model`` from ``first_epoch``; the run is ``directory``, and this process writes into ``out``
         (the same directory, but for multi-worker workers other than the chief)."""
-        training = self.config.training
         checkpoints = _Checkpoints(out, self.config, history, best, stopper, first_epoch)
-        if first_epoch == 0:
-            checkpoints.save_start(model)
+        try:
+            if first_epoch == 0:
+                checkpoints.save_start(model)
+            if checkpoints.done:  # stopped after its last epoch: only the finishing is left
+                checkpoints.status = "finished"
+            else:
+                self._train(model, checkpoints, first_epoch, out, progress)
+            return self._finish(directory, out, model, checkpoints)
+        except TrainingError:  # it has said how the run stands
+            raise
+        except KeyboardInterrupt:  # the second Ctrl-C: the last completed epoch is still resumable
+            checkpoints.try_write_state("interrupted")
+            raise
+        except BaseException:
+            checkpoints.try_write_state("failed")
+            raise
+
+    def _train(self, model: keras.Model, checkpoints: "_Checkpoints", first_epoch: int, out: Path,
+               progress: int) -> None:
+        training = self.config.training
         train_data, epoch_key = self._epochs(first_epoch)
         # First, so that nothing of an epoch runs before its order is keyed.
         callbacks: list[keras.callbacks.Callback] = [epoch_key, checkpoints]
-        if training.early_stopping:
-            callbacks.append(checkpoints.early_stopping)
         if training.tensorboard:
             callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out / "tensorboard")))
         if self.distributed.multi_worker:
             with self.scope():
                 build_before_fit(model, train_data.element_spec)
-        try:
-            with _Interruptions(model, checkpoints, self.say), self.scope():
-                model.fit(train_data, epochs=training.epochs, initial_epoch=first_epoch, steps_per_epoch=None, shuffle=False,
-                          validation_data=self._batches(self.prepared.x_val, self.prepared.y_val),
-                          callbacks=callbacks, verbose=progress)
-        except KeyboardInterrupt:  # the second Ctrl-C: the last completed epoch is still resumable
-            checkpoints.write_state("interrupted")
-            raise
-        except BaseException:
-            checkpoints.write_state("failed")
-            raise
-        return self._finish(directory, out, model, checkpoints)
+        with _Interruptions(model, checkpoints, self.say), self.scope():
+            model.fit(train_data, epochs=training.epochs, initial_epoch=first_epoch, steps_per_epoch=None, shuffle=False,
+                      validation_data=self._batches(self.prepared.x_val, self.prepared.y_val),
+                      callbacks=callbacks, verbose=progress)
 
     def _epochs(self, first_epoch: int) -> tuple[Any, "_EpochKey"]:
         """One epoch of batches per pass, and the callback that keys each epoch's order.
@@ -296,10 +408,13 @@ class _Session:
                     for arrays in (prepared.x_train, prepared.y_train))
             epoch = tf.Variable(first_epoch, dtype=tf.int64, trainable=False)
 
+        # Plain TensorFlow ops: AutoGraph has nothing to convert (and would write temporary files to try).
+        @tf.autograph.experimental.do_not_convert
         def order(_):
             key = tf.stack([tf.constant(seed, tf.int64), epoch.read_value()])
             return tf.random.experimental.stateless_shuffle(tf.range(samples, dtype=tf.int64), seed=key)
 
+        @tf.autograph.experimental.do_not_convert
         def gather(indices):
             return tf.nest.map_structure(lambda array: tf.gather(array, indices), (x, y))
 
@@ -383,20 +498,34 @@ class _EpochKey(keras.callbacks.Callback):
 
 class _Checkpoints(keras.callbacks.Callback):
     """After every completed epoch with a finite loss: history, the last (and best) checkpoint and
-    the state resuming needs, each written atomically."""
+    the state resuming needs, each written atomically.
+
+    Early stopping runs here, before the checkpoint is saved, so that each checkpoint holds its
+    patience count as of the end of its own epoch, as everything else that decides the run's course.
+    """
 
     def __init__(self, directory: Path, config: Config, history: dict, best: float | None, stopper: dict | None,
                  first_epoch: int):
         super().__init__()
         self.directory, self.config = directory, config
         self.history = {k: list(v) for k, v in history.items()}
-        self.best, self.epochs_done = best, first_epoch
+        self.best, self.epochs_done, self.saved_epoch = best, first_epoch, first_epoch
         self.status, self.bad_loss, self.bad_epoch = "running", None, None
         self.interrupted = False
         self.best_path = directory / "checkpoints" / "best.keras"
         self.store = CheckpointStore(directory / "checkpoints")
         stopping = config.training.early_stopping
         self.early_stopping = _ResumableEarlyStopping(stopping, stopper) if stopping else None
+        self.done = first_epoch >= config.training.epochs or bool(stopper and stopper.get("stopped"))
+
+    def set_model(self, model: keras.Model) -> None:
+        super().set_model(model)
+        if self.early_stopping:
+            self.early_stopping.set_model(model)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        if self.early_stopping:
+            self.early_stopping.on_train_begin(logs)
 
     def save_start(self, model: keras.Model) -> None:
         """Epoch 0 is a checkpoint too, so a run stopped in its first epoch can still be resumed."""
@@ -420,6 +549,8 @@ class _Checkpoints(keras.callbacks.Callback):
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
         self.epochs_done = epoch + 1
+        if self.early_stopping:
+            self.early_stopping.on_epoch_end(epoch, logs)
         self._write_history()
         checkpoints = self.config.training.checkpoints
         monitored = _monitored(checkpoints.monitor, logs)
@@ -431,7 +562,8 @@ class _Checkpoints(keras.callbacks.Callback):
     def _save(self, model: keras.Model) -> None:
         stopper = self.early_stopping.state() if self.early_stopping else None
         self.store.save(model, self.epochs_done, {"history": self.history, "best": self.best,
-                                                  "early_stopping": stopper})
+                                                  "early_stopping": stopper, "config": _config_data(self.config)})
+        self.saved_epoch = self.epochs_done
         self.write_state("running")
 
     def on_train_end(self, logs: dict | None = None) -> None:
@@ -439,12 +571,18 @@ class _Checkpoints(keras.callbacks.Callback):
             self.status = "interrupted" if self.interrupted else "finished"
 
     def write_state(self, status: str) -> None:
-        """How the run stands, for people and tools; resuming reads the checkpoints themselves."""
+        """How the run stands, as of its last complete checkpoint, for people and tools; resuming
+        reads the checkpoints themselves."""
         self.status = status
         write_json(self.directory / "state.json", {
-            "status": status, "epochs_done": self.epochs_done, "epochs": self.config.training.epochs,
-            "best": self.best, "history": self.history,
+            "status": status, "epochs_done": self.saved_epoch, "epochs": self.config.training.epochs,
+            "best": self.best, "history": {key: values[:self.saved_epoch] for key, values in self.history.items()},
         })
+
+    def try_write_state(self, status: str) -> None:
+        """write_state, as far as it can be: on a full disk, state.json keeps saying what it said."""
+        with contextlib.suppress(OSError):
+            self.write_state(status)
 
     def _write_history(self) -> None:
         write_json(self.directory / "history.json", self.history)
@@ -490,7 +628,7 @@ class _ResumableEarlyStopping(keras.callbacks.EarlyStopping):
 
     def state(self) -> dict:
         best = self.best if self.best is not None and math.isfinite(float(self.best)) else None
-        return {"wait": int(self.wait), "best": best}
+        return {"wait": int(self.wait), "best": best, "stopped": bool(self.stopped_epoch)}
 
 
 class _Interruptions:
@@ -538,39 +676,127 @@ def _plot(history: dict, path: Path) -> None:
         axis.set_xlabel("epoch")
         axis.legend()
     figure.tight_layout()
-    temporary = path.with_name(f".{path.stem}.tmp.png")
-    figure.savefig(temporary, dpi=100)
+    image = io.BytesIO()
+    figure.savefig(image, format="png", dpi=100)
     plt.close(figure)
-    temporary.replace(path)
+    write_bytes_atomically(path, image.getvalue())
 
 
 # --- using a finished run ----------------------------------------------------------------------
 
 
 def load_run(directory: str | Path) -> Run:
+    """A run with its trained model (checked against the run's config), history and final metrics."""
+    directory, report, model, state = _open_run(directory)
+    return Run(directory, report.config, model, state.get("history", {}), _read_metrics(directory), state["status"])
+
+
+def _open_run(directory: str | Path) -> tuple[Path, Report, keras.Model, dict]:
+    """A run's directory, config report, trained model and state; a model that is not the config's is refused."""
     directory = Path(directory)
     state = _read_state(directory)
     report = check(directory / "config.yaml")
-    if report.config is None:
+    if not report.ok:
         raise ConfigError(report.findings)
     model_path = directory / "model.keras"
-    if not model_path.exists():
+    if not model_path.is_file():
         raise TrainingError(f"{directory} has no trained model yet (status: {state['status']})")
-    metrics = read_json(directory / "metrics.json") if (directory / "metrics.json").exists() else {}
-    return Run(directory, report.config, _load_checkpoint(model_path), state.get("history", {}), metrics,
-               state["status"])
+    model = _load_checkpoint(model_path)
+    _check_model_fits(model, report.inference, model_path)
+    return directory, report, model, state
+
+
+def _read_metrics(directory: Path) -> dict:
+    path = directory / "metrics.json"
+    if not path.exists():
+        return {}
+    try:
+        metrics = read_json(path)
+    except (OSError, ValueError) as error:
+        metrics = error
+    if not isinstance(metrics, dict):
+        raise TrainingError(f"{path} is damaged (it is not the JSON mapping the run wrote); "
+                            f"nnconf evaluate {directory} computes the metrics again")
+    return metrics
+
+
+_PLAN_KEYS = {"dtype", "reshape", "scale", "mean", "std"}
+
+
+def _read_preprocessing(directory: Path, inference: Inference) -> dict:
+    """The run's preprocessing.json, checked against its config: new inputs are prepared with it."""
+    path = directory / "preprocessing.json"
+    why = ("it holds the statistics the run's training inputs were prepared with, and new inputs must be "
+           "prepared alike: restore it from a copy of the run, or train the run again")
+    try:
+        plans = read_json(path)
+    except FileNotFoundError:
+        raise TrainingError(f"{path} is missing; {why}") from None
+    except (OSError, ValueError):
+        raise TrainingError(f"{path} is damaged (not JSON); {why}") from None
+    problem = _preprocessing_problem(plans, inference)
+    if problem:
+        raise TrainingError(f"{path} does not fit the run's config.yaml ({problem}); {why}")
+    return plans
+
+
+def _preprocessing_problem(plans: Any, inference: Inference) -> str | None:
+    if not isinstance(plans, dict) or not isinstance(plans.get("inputs"), dict):
+        return "it has no 'inputs' mapping"
+    if set(plans["inputs"]) != set(inference.input_shapes):
+        return f"it prepares the inputs {sorted(plans['inputs'])}, the model takes {sorted(inference.input_shapes)}"
+    for key, plan in plans["inputs"].items():
+        if not isinstance(plan, dict) or not set(plan) <= _PLAN_KEYS or plan.get("dtype", "float32") not in (
+                "float32", "int32"):
+            return f"the plan of input {key!r} is not one nnconf writes"
+        scale = plan.get("scale")
+        if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale == 0):
+            return f"input {key!r} has the scale {scale!r}"
+        for name in ("mean", "std"):
+            try:
+                statistic = None if plan.get(name) is None else np.asarray(plan[name], dtype=np.float64)
+            except (TypeError, ValueError):
+                return f"the {name} of input {key!r} is not an array of numbers"
+            if statistic is not None and not _fits(statistic.shape, inference.input_shapes[key]):
+                return (f"the {name} of input {key!r} has the shape {list(statistic.shape)}, the model input "
+                        f"{_shown([tuple(inference.input_shapes[key])])}")
+        if (plan.get("mean") is None) != (plan.get("std") is None):
+            return f"input {key!r} has a mean without a std, or a std without a mean"
+    return None
+
+
+def _check_input_shapes(arrays: dict, preprocessing: dict, inference: Inference, inputs: Path) -> None:
+    """Each model input's samples must have its shape (unless the run reshapes them, which says
+    itself when it cannot). ``x`` stands for the only input; missing arrays are prepare_inputs's to name."""
+    names = list(inference.input_shapes)
+    for key in names:
+        array = arrays.get(key, arrays.get("x") if len(names) == 1 else None)
+        if array is None or preprocessing["inputs"][key].get("reshape") is not None:
+            continue
+        expected = inference.input_shapes[key]
+        if not _fits(np.shape(array)[1:], expected):
+            named = "" if len(names) == 1 else f" {key!r}"
+            raise TrainingError(f"{inputs}: the samples for the model input{named} have the shape "
+                                f"{_shown([np.shape(array)[1:]])}, but the model takes {_shown([tuple(expected)])} "
+                                "(one sample's shape; the first axis counts the samples)")
+
+
+def _fits(shape: tuple, expected) -> bool:
+    """Whether one sample's ``shape`` is the model's ``expected`` one (whose None dimensions take any size)."""
+    return len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected))
 
 
 def evaluate(directory: str | Path, overrides: tuple[str, ...] = (), *, say: Say = _quiet) -> dict:
     """The run's model on the test split of its data (or of the data the overrides name), prepared
     with the statistics of the run's own training data."""
-    run = load_run(directory)
-    report = check(run.directory / "config.yaml", overrides)
+    directory, _, model, _ = _open_run(directory)
+    report = check(directory / "config.yaml", overrides)
     if not report.ok:
         raise ConfigError(report.findings)
-    session = _Session(report.config, report, run.directory, say, distribute=False)  # one device is plenty
-    session.load_data(read_json(run.directory / "preprocessing.json"))
-    metrics = session.final_metrics(run.model)
+    preprocessing = _read_preprocessing(directory, report.inference)
+    session = _Session(report.config, report, directory, say, distribute=False)  # one device is plenty
+    session.load_data(preprocessing)
+    metrics = session.final_metrics(model)
     if metrics["split"] is None:
         raise TrainingError("the data has no test or validation split to evaluate on (set data.test_split)")
     return metrics
@@ -578,15 +804,16 @@ def evaluate(directory: str | Path, overrides: tuple[str, ...] = (), *, say: Say
 
 def predict(directory: str | Path, inputs: Path) -> dict[str, np.ndarray]:
     """Predictions of the run's model for the inputs in an .npz file, prepared like its training data."""
-    run = load_run(directory)
-    inference = check(run.directory / "config.yaml").inference
-    preprocessing = read_json(run.directory / "preprocessing.json")
-    x = datasets.prepare_inputs(datasets.load_npz_inputs(inputs), preprocessing, inference)
-    predictions = run.model.predict(_single(x), verbose=0)
-    names = run.config.output_names()
+    directory, report, model, _ = _open_run(directory)
+    inference = report.inference
+    arrays = datasets.load_npz_inputs(inputs)
+    preprocessing = _read_preprocessing(directory, inference)
+    _check_input_shapes(arrays, preprocessing, inference, inputs)
+    x = datasets.prepare_inputs(arrays, preprocessing, inference)
+    predictions = model.predict(_single(x), verbose=0)
+    names = report.config.output_names()
     if len(names) == 1:
         return {"y": np.asarray(predictions)}
     if isinstance(predictions, dict):
         return {name: np.asarray(predictions[name]) for name in names}
     return {name: np.asarray(value) for name, value in zip(names, predictions)}
-
