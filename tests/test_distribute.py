@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,8 +16,8 @@ import pytest
 
 import nnconf
 from nnconf.config.training import Distribution
-from nnconf.engine.distribute import Distributed, DistributionError, cluster_config, is_chief, one_step_per_execution, \
-    scaled_learning_rate
+from nnconf.engine.distribute import Distributed, DistributionError, check_tf_config, cluster_config, is_chief, \
+    one_step_per_execution, scaled_learning_rate
 from nnconf.engine.train import TrainingError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,6 +158,41 @@ def test_multi_worker_command_lines_are_checked_before_tensorflow_starts(tmp_pat
     assert not_multi_worker.returncode == 2 and "strategy is default" in not_multi_worker.stderr
     with pytest.raises(TrainingError, match="needs --run-dir"):
         nnconf.train(config, [MULTI_WORKER])
+
+
+@pytest.mark.parametrize("tf_config, says", [
+    ('{"cluster": 5, "task": []}', "cluster must map each job to a list of HOST:PORT addresses, not 5"),
+    ('{"cluster": {"worker": "a:1"}}', "cluster must map each job to a list of HOST:PORT addresses"),
+    ('{"cluster": {"worker": ["a:1", "b"]}}', "cluster must map each job to a list of HOST:PORT addresses"),
+    ('{"cluster": {"worker": ["a:1"]}, "task": []}', "task must be a mapping whose type is a job of the cluster"),
+    ('{"cluster": {"worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}', "whose type is a job of the cluster"),
+    ('{"cluster": {"worker": ["a:1", "b:2"]}, "task": {"type": "worker", "index": 2}}',
+     "task index 2 is not one of the 2 'worker' addresses (0 to 1)"),
+    ('{"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": "0"}}', 'task index "0" is not one'),
+    ("[1, 2]", "TF_CONFIG must be a JSON object"),
+    ("{cluster", "TF_CONFIG is not JSON"),
+], ids=["cluster-not-a-mapping", "addresses-not-a-list", "not-host-port", "task-not-a-mapping", "task-type-unknown",
+        "index-out-of-range", "index-not-a-number", "not-an-object", "not-json"])
+def test_a_malformed_tf_config_is_refused_saying_what_is_wrong(tf_config, says):
+    with pytest.raises(DistributionError, match=re.escape(says)):
+        check_tf_config(tf_config)
+
+
+def test_well_formed_or_absent_tf_configs_pass():
+    for tf_config in (None, "", "{}", cluster_config("127.0.0.1:1,127.0.0.1:2", 1),
+                      '{"cluster": {"chief": ["a:1"], "worker": ["b:2"]}, "task": {"type": "chief", "index": 0}}'):
+        check_tf_config(tf_config)
+
+
+def test_train_with_a_malformed_tf_config_is_one_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "nnconf", "train", str(small_config(tmp_path, 1)), "--set",
+                             MULTI_WORKER, "--run-dir", str(tmp_path / "run")], capture_output=True, text=True,
+                            cwd=ROOT, timeout=150, env={**os.environ, "TF_CONFIG": '{"cluster": 5, "task": []}'})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        'error: TF_CONFIG: cluster must map each job to a list of HOST:PORT addresses, not 5; e.g. {"cluster": '
+        '{"worker": ["10.0.0.1:2222", "10.0.0.2:2222"]}, "task": {"type": "worker", "index": 0}}']
 
 
 # --- one machine -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ session makes its strategy first of all.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -183,6 +184,7 @@ def _mirrored(distribution: Distribution, device: str) -> Distributed:
 def _multi_worker(distribution: Distribution) -> Distributed:
     import tensorflow as tf
 
+    check_tf_config(os.environ.get("TF_CONFIG"))  # TensorFlow would fail on a malformed one with a TypeError
     implementation = tf.distribute.experimental.CommunicationImplementation
     options = tf.distribute.experimental.CommunicationOptions(
         implementation={"auto": implementation.AUTO, "ring": implementation.RING,
@@ -213,19 +215,69 @@ def is_chief(task_type: str | None, task_id: int, *, has_chief_job: bool) -> boo
     return task_type == "worker" and task_id == 0 and not has_chief_job
 
 
+def _is_address(address: Any) -> bool:
+    """Whether ``address`` is a ``HOST:PORT`` string with a port from 1 to 65535."""
+    if not isinstance(address, str):
+        return False
+    host, _, port = address.rpartition(":")
+    return bool(host) and port.isdigit() and 0 < int(port) < 65536
+
+
 def cluster_config(addresses: str, index: int) -> str:
     """The ``TF_CONFIG`` value for ``--cluster HOST:PORT,HOST:PORT --worker-index N``."""
     workers = [address.strip() for address in addresses.split(",") if address.strip()]
     if not workers:
         raise ValueError("--cluster names no worker; write HOST:PORT,HOST:PORT")
     for address in workers:
-        host, _, port = address.rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        if not _is_address(address):
             raise ValueError(f"--cluster: {address!r} is not HOST:PORT")
     if not 0 <= index < len(workers):
         raise ValueError(f"--worker-index {index} is not one of the {len(workers)} workers of --cluster "
                          f"(0 to {len(workers) - 1})")
     return json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
+
+
+_TF_CONFIG_EXAMPLE = ('e.g. {"cluster": {"worker": ["10.0.0.1:2222", "10.0.0.2:2222"]}, '
+                      '"task": {"type": "worker", "index": 0}}')
+
+
+def check_tf_config(value: str | None) -> None:
+    """Refuses a ``TF_CONFIG`` whose structure TensorFlow cannot read: ``cluster`` maps each job to a
+    list of ``HOST:PORT`` addresses, and ``task`` names one of its jobs (``type``) and one of that
+    job's addresses (``index``). Unset or empty, there is no cluster: one worker alone.
+
+    Raises:
+        DistributionError: saying what is wrong, with an example.
+    """
+    if not value or not value.strip():
+        return
+    try:
+        config = json.loads(value)
+    except ValueError:
+        raise DistributionError(f"TF_CONFIG is not JSON; {_TF_CONFIG_EXAMPLE}") from None
+    if not isinstance(config, dict):
+        raise DistributionError(f"TF_CONFIG must be a JSON object; {_TF_CONFIG_EXAMPLE}")
+    cluster, task = config.get("cluster", {}), config.get("task")
+    if not isinstance(cluster, dict) or not all(
+            isinstance(job, str) and isinstance(addresses, list) and addresses and all(map(_is_address, addresses))
+            for job, addresses in cluster.items()):
+        raise DistributionError(f"TF_CONFIG: cluster must map each job to a list of HOST:PORT addresses, "
+                                f"not {_shown(cluster)}; {_TF_CONFIG_EXAMPLE}")
+    if not cluster and task is None:
+        return
+    if not isinstance(task, dict) or task.get("type") not in cluster:
+        jobs = ", ".join(map(repr, cluster)) or "none"
+        raise DistributionError(f"TF_CONFIG: task must be a mapping whose type is a job of the cluster ({jobs}), "
+                                f"not {_shown(task)}; {_TF_CONFIG_EXAMPLE}")
+    index, count = task.get("index", 0), len(cluster[task["type"]])
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
+        raise DistributionError(f"TF_CONFIG: task index {_shown(index)} is not one of the {count} "
+                                f"{task['type']!r} addresses (0 to {count - 1})")
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 # --- the learning rate -------------------------------------------------------------------------
