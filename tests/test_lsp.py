@@ -233,6 +233,16 @@ async def test_completion_offers_inputs_and_layers_where_a_functional_layer_take
     assert items["meta"].detail == "input" and items["hidden"].detail == "layer"
 
 
+async def test_input_names_come_from_the_last_valid_version_while_a_line_is_being_typed(client: LanguageClient):
+    uri, _ = await open_document(client, FUNCTIONAL)
+    typing = FUNCTIONAL.replace("inputs: [hidden, meta]}", "inputs: [hidden, ")  # not YAML until it is closed
+    found = await change_document(client, uri, 2, typing)
+    assert [d.code for d in found] == ["NN001"]
+    answer = await client.text_document_completion_async(types.CompletionParams(
+        types.TextDocumentIdentifier(uri), position_of(typing, "inputs: [hidden, ")))
+    assert {"pixels", "meta", "hidden"} <= {item.label for item in answer.items}
+
+
 async def test_completion_after_a_colon_leaves_a_space(client: LanguageClient):
     text = BROKEN.replace("task: multiclass", "task:")
     items = await complete(client, text, "task:")

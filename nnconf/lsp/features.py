@@ -172,12 +172,18 @@ def _markdown(text: str) -> types.Hover:
 # --- completion -----------------------------------------------------------------------------------
 
 
-def completions(analysis: Analysis, line: int, character: int) -> list[types.CompletionItem]:
-    """What fits at the cursor: keys of the mapping there, or the names its value takes."""
+def completions(analysis: Analysis, line: int, character: int, last_valid: Report | None = None
+                ) -> list[types.CompletionItem]:
+    """What fits at the cursor: keys of the mapping there, or the names its value takes.
+
+    ``last_valid`` is the report of the document's last version that validated: while a line is
+    being typed the document often does not, and the names of its inputs and layers come from there.
+    """
     cursor = cursor_at(analysis.text, line, character)
     if cursor.key is None:
         return _keys(cursor)
-    return [_value(name, cursor, kind, detail) for name, kind, detail in _values(cursor, analysis.report)]
+    report = analysis.report if analysis.report.config is not None or last_valid is None else last_valid
+    return [_value(name, cursor, kind, detail) for name, kind, detail in _values(cursor, report)]
 
 
 def _keys(cursor: Cursor) -> list[types.CompletionItem]:

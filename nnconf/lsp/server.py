@@ -20,6 +20,7 @@ from pygls.uris import to_fs_path
 from pygls.workspace import ServerTextPosition, ServerTextRange, TextDocument
 
 from nnconf import __version__
+from nnconf.analysis.pipeline import Report
 from nnconf.lsp import features
 from nnconf.lsp.features import Analysis, DocumentationLinks
 
@@ -32,6 +33,7 @@ class ConfigServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("nnconf", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.analyses: dict[str, Analysis] = {}
+        self.last_valid: dict[str, Report] = {}  # per document: the report of its last version that validated
         self.documentation = DocumentationLinks(None)
 
     def analysis(self, uri: str) -> Analysis:
@@ -40,6 +42,8 @@ class ConfigServer(LanguageServer):
         known = self.analyses.get(uri)
         if known is None or known.text != document.source:
             known = self.analyses[uri] = _analysed(document)
+            if known.report.config is not None:
+                self.last_valid[uri] = known.report
         return known
 
     def publish(self, uri: str) -> None:
@@ -105,6 +109,7 @@ def did_change(ls: ConfigServer, params: types.DidChangeTextDocumentParams) -> N
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: ConfigServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.analyses.pop(params.text_document.uri, None)
+    ls.last_valid.pop(params.text_document.uri, None)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
 
@@ -118,7 +123,8 @@ def hover(ls: ConfigServer, params: types.HoverParams) -> types.Hover | None:
                 types.CompletionOptions(trigger_characters=[":", " ", "[", ",", "{", "-"]))
 def completion(ls: ConfigServer, params: types.CompletionParams) -> types.CompletionList:
     document = ls.workspace.get_text_document(params.text_document.uri)
-    items = features.completions(ls.analysis(document.uri), *_position_from_client(document, params.position))
+    items = features.completions(ls.analysis(document.uri), *_position_from_client(document, params.position),
+                                 ls.last_valid.get(document.uri))
     return types.CompletionList(is_incomplete=False, items=items)
 
 
