@@ -60,6 +60,8 @@ def check(source: ConfigSource, overrides: Sequence[str] = ()) -> Report:
         return check_data(source, overrides)
     if is_yaml_text(source):
         return check_text(source, overrides)
+    if not isinstance(source, (str, PathLike)):
+        raise TypeError(f"a config is a Config, a mapping, YAML text or a file's path, not {type(source).__name__}")
     return analyse(check_file(source, overrides), str(source))
 
 

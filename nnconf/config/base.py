@@ -173,7 +173,7 @@ class StrictModel(BaseModel):
     @model_serializer(mode="wrap")
     def _in_reading_order(self, handler) -> dict:
         data = handler(self)
-        return {k: data[k] for k in _field_order(type(self)) if k in data
+        return {k: data[k] for k in field_order(type(self)) if k in data
                 and not (data[k] is None and k in self.OMIT_WHEN_NONE)}
 
     @model_validator(mode="before")
@@ -207,7 +207,7 @@ def _findings(error: ValidationError, values: Any, context: dict) -> list:
 
 
 @cache
-def _field_order(cls: type[BaseModel]) -> list[str]:
+def field_order(cls: type[BaseModel]) -> list[str]:
     """``type`` and ``name`` first, then a class's own fields before the ones it inherits."""
     order = [k for k in ("type", "name") if k in cls.model_fields]
     for klass in cls.__mro__:
@@ -291,7 +291,7 @@ _SPELLINGS: dict[type, "Spellings"] = {}
 
 def required_fields(cls: type[BaseModel], tag: str) -> tuple[str, ...]:
     """The fields without a default, in the order the class declares them, leaving out its tag."""
-    return tuple(name for name in _field_order(cls) if name != tag and cls.model_fields[name].is_required())
+    return tuple(name for name in field_order(cls) if name != tag and cls.model_fields[name].is_required())
 
 
 def class_spellings(*specs: type[NamedSpec]) -> dict[str, str]:

@@ -4,7 +4,8 @@ from typing import ClassVar, Literal, Optional
 
 from pydantic import model_validator
 
-from nnconf.config.base import NamedSpec, NonNegativeFloat, PositiveFloat, Seed, by_name, class_spellings
+from nnconf.config.base import NamedSpec, NonNegativeFloat, PositiveFloat, Seed, by_name, class_spellings, \
+    field_order
 
 # --- activations -------------------------------------------------------------------------------
 
@@ -71,10 +72,19 @@ class Activation(NamedSpec):
         return self.name in LINEAR
 
 
+class KerasFunction(NamedSpec):
+    """An initializer, regularizer or constraint: its fields, as declared (a class's own before those it
+    inherits), are Keras's arguments in Keras's order, so Python may give any of them by position."""
+
+    @classmethod
+    def positional_fields(cls) -> tuple[str, ...]:
+        return tuple(name for name in field_order(cls) if name != "name")
+
+
 # --- initializers ------------------------------------------------------------------------------
 
 
-class _Seeded(NamedSpec):
+class _Seeded(KerasFunction):
     seed: Optional[Seed] = None
 
 
@@ -102,16 +112,15 @@ class LecunNormal(_Seeded):
     name: Literal["lecun_normal"]
 
 
-class Zeros(NamedSpec):
+class Zeros(KerasFunction):
     name: Literal["zeros"]
 
 
-class Ones(NamedSpec):
+class Ones(KerasFunction):
     name: Literal["ones"]
 
 
-class Constant(NamedSpec):
-    POSITIONAL: ClassVar[tuple[str, ...]] = ("value",)
+class Constant(KerasFunction):
     name: Literal["constant"]
     value: float = 0.0
 
@@ -139,7 +148,7 @@ class Orthogonal(_Seeded):
     gain: float = 1.0
 
 
-class Identity(NamedSpec):
+class Identity(KerasFunction):
     name: Literal["identity"]
     gain: float = 1.0
 
@@ -165,45 +174,42 @@ CONSTANT_INITIALIZERS = {"zeros", "ones", "constant"}
 # --- regularizers ------------------------------------------------------------------------------
 
 
-class L1(NamedSpec):
-    POSITIONAL: ClassVar[tuple[str, ...]] = ("l1",)
+class L1(KerasFunction):
     name: Literal["l1"]
     l1: NonNegativeFloat = 0.01
 
 
-class L2(NamedSpec):
-    POSITIONAL: ClassVar[tuple[str, ...]] = ("l2",)
+class L2(KerasFunction):
     name: Literal["l2"]
     l2: NonNegativeFloat = 0.01
 
 
-class L1L2(NamedSpec):
-    POSITIONAL: ClassVar[tuple[str, ...]] = ("l1", "l2")
+class L1L2(KerasFunction):
     name: Literal["l1_l2"]
     l1: NonNegativeFloat = 0.0
     l2: NonNegativeFloat = 0.0
 
 
-class OrthogonalRegularizer(NamedSpec):
+class OrthogonalRegularizer(KerasFunction):
     name: Literal["orthogonal_regularizer"]
     factor: NonNegativeFloat = 0.01
     mode: Literal["rows", "columns"] = "rows"
 
 
 REGULARIZERS = (L1, L2, L1L2, OrthogonalRegularizer)
-Regularizer = by_name("Regularizer", *REGULARIZERS, spellings=class_spellings(*REGULARIZERS))
+Regularizer = by_name("Regularizer", *REGULARIZERS, spellings={**class_spellings(*REGULARIZERS), "l1l2": "l1_l2"})
 
 
 # --- constraints -------------------------------------------------------------------------------
 
 
-class MaxNorm(NamedSpec):
+class MaxNorm(KerasFunction):
     name: Literal["max_norm"]
     max_value: PositiveFloat = 2.0
     axis: int = 0
 
 
-class MinMaxNorm(NamedSpec):
+class MinMaxNorm(KerasFunction):
     name: Literal["min_max_norm"]
     min_value: NonNegativeFloat = 0.0
     max_value: PositiveFloat = 1.0
@@ -211,11 +217,11 @@ class MinMaxNorm(NamedSpec):
     axis: int = 0
 
 
-class NonNeg(NamedSpec):
+class NonNeg(KerasFunction):
     name: Literal["non_neg"]
 
 
-class UnitNorm(NamedSpec):
+class UnitNorm(KerasFunction):
     name: Literal["unit_norm"]
     axis: int = 0
 

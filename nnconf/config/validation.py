@@ -229,7 +229,10 @@ def _describe_unknown_name(kind: str, error: dict, path: Path, value: Any) -> tu
             return f"missing required key {key!r} (the {what})", f"choose one of: {listing(known)}"
         return (f"expected a {what} name or a mapping with {key!r}, found {_render(value)}",
                 f"choose one of: {listing(known)}")
-    suggestion = did_you_mean(tag, known) or did_you_mean(tag, _SPELLED.get(what, ()))
+    # Keras's CamelCase for CamelCase, the canonical names for the rest
+    spellings = _SPELLED.get(what, ())
+    first, then = (spellings, known) if isinstance(tag, str) and tag != tag.lower() else (known, spellings)
+    suggestion = did_you_mean(tag, first) or did_you_mean(tag, then)
     return f"unknown {what} {tag!r}", suggestion or f"choose one of: {listing(known)}"
 
 
