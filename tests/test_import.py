@@ -334,6 +334,21 @@ def test_saved_model_imports_through_the_cli_and_validates(tmp_path):
     assert_same_architecture(load_keras_model(saved), nnconf.build(config))
 
 
+def test_import_replaces_an_existing_config_only_with_force(tmp_path):
+    saved, out = tmp_path / "m.keras", tmp_path / "m.yaml"
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], name="small")
+    model.compile(optimizer="adam", loss="mse")
+    model.save(saved)
+    out.write_text("# mine\n")
+    refused = run_nnconf("import", str(saved), "-o", str(out))
+    assert refused.returncode == 2 and "already exists; add --force" in refused.stderr, refused.stderr
+    assert out.read_text() == "# mine\n"
+    forced = run_nnconf("import", str(saved), "-o", str(out), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert nnconf.load(out).name == "small"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.keras", "m.yaml"]  # no temporary file left
+
+
 def test_cli_refuses_a_lambda_model_in_one_line(tmp_path):
     model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda x: x + 1, name="plus_one")])
     saved = tmp_path / "lambda.keras"
