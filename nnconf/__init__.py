@@ -19,7 +19,8 @@ _API = {
     "Config": "nnconf.config.model", "FunctionalModel": "nnconf.config.model",
     "SequentialModel": "nnconf.config.model", "Summary": "nnconf.analysis.summary",
     "ConfigError": "nnconf.findings", "Finding": "nnconf.findings", "Severity": "nnconf.findings",
-    "Run": "nnconf.engine.train",
+    "Run": "nnconf.engine.train", "TrainingError": "nnconf.engine.train", "DataError": "nnconf.engine.data",
+    "UnsupportedModel": "nnconf.engine.importer",
 }
 # Modules of classes named as Keras's: nnconf.layers.Dense, nnconf.losses.SparseCategoricalCrossentropy, ...
 _MODULES = ("constraints", "initializers", "layers", "losses", "metrics", "optimizers", "regularizers")
@@ -34,7 +35,9 @@ if TYPE_CHECKING:
         json_schema, lint, lint_text, load, load_run, loads, predict, resume, rules, summary, to_yaml, train,
     )
     from nnconf.config.model import Config, FunctionalModel, SequentialModel
-    from nnconf.engine.train import Run
+    from nnconf.engine.data import DataError
+    from nnconf.engine.importer import UnsupportedModel
+    from nnconf.engine.train import Run, TrainingError
     from nnconf.findings import ConfigError, Finding, Severity
 
 

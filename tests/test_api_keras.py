@@ -210,3 +210,13 @@ def test_nnconf_import_of_an_uncompiled_model_is_one_line_naming_what_is_unknown
     errors = [line for line in result.stderr.splitlines() if line.startswith(f"{path}: error:")]
     assert len(errors) == 1 and "not compiled" in errors[0] and "task and its loss" in errors[0]
     assert "Traceback" not in result.stderr
+
+
+def test_training_errors_from_python_are_nnconfs_own(tmp_path):
+    config = {"task": "regression", "loss": "mse", "model": {"input_shape": [2], "layers": [{"type": "Dense", "units": 1}]},
+              "data": {"source": "npz", "path": str(tmp_path / "missing.npz")}}
+    with pytest.raises(nnconf.DataError) as caught:
+        nnconf.train(config, run_dir=tmp_path / "run", verbose=0)
+    assert [f.rule for f in caught.value.findings] == ["NN007"]
+    with pytest.raises(nnconf.TrainingError, match="no data"):
+        nnconf.train({key: value for key, value in config.items() if key != "data"}, verbose=0)
