@@ -107,6 +107,10 @@ def analyse(checked: Checked, file: str | None) -> Report:
         inference = infer(checked.config, checked.source)
         findings += inference.findings
         findings += oversized_tensors(inference, checked.source)
+        if checked.config.search is not None:
+            from nnconf.analysis.search import check_search
+
+            findings += check_search(checked.config, checked.source, findings)
     return Report(file, checked.config, checked.source, sorted(findings, key=sort_key), inference)
 
 

@@ -1,6 +1,6 @@
 """The top level of a config: the model, its task, loss, optimizer and metrics."""
 
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
@@ -10,6 +10,7 @@ from nnconf.config.layers import AnyLayer
 from nnconf.config.losses import Loss
 from nnconf.config.metrics import Metric
 from nnconf.config.optimizers import Optimizer
+from nnconf.config.search import Search
 from nnconf.config.training import Training
 
 Task = Literal["regression", "binary", "multiclass", "multilabel"]
@@ -130,7 +131,10 @@ class Config(StrictModel):
         data: where the samples come from, and how they are split, scaled and encoded.
         training: epochs, batch size, checkpoints, device and the rest of how it is trained.
         lint: per-config lint settings.
+        search: a hyperparameter search over this config's values, for ``nnconf sweep``.
     """
+
+    OMIT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"search"})
 
     name: Optional[Annotated[str, Field(pattern=MODEL_NAME, max_length=128)]] = None
     task: TaskSpec
@@ -143,6 +147,7 @@ class Config(StrictModel):
     data: Optional[Data] = None
     training: Training = default_section(Training)
     lint: LintSettings = default_section(LintSettings)
+    search: Optional[Search] = None
 
     def tasks(self) -> dict[str, str]:
         """The task of each output (``''`` names the single output of a one-output model)."""
