@@ -6,7 +6,7 @@ TensorFlow), so data-aware rules stay as simple and TensorFlow-free as the other
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # NumPy is imported where data is described, not by every lint run
@@ -36,15 +36,26 @@ class LabelFacts:
     class_counts: tuple[int, ...] | None  # samples per class id, for class labels
     minimum: float
     maximum: float
+    class_names: tuple[str, ...] | None = None  # by class id, where the data names its classes (folders, words)
 
 
 @dataclass(frozen=True)
 class DataFacts:
-    """What the training split looks like, per model input and output (``''`` for a sequential model's)."""
+    """What the training split looks like, per model input and output (``''`` for a sequential model's).
+
+    ``sampled``: a streaming source's inputs are described from this many samples read for the
+    purpose, not from all of them (None: from all); its labels are always described in full.
+    """
 
     samples: int
     inputs: dict[str, InputFacts]
     labels: dict[str, LabelFacts]
+    sampled: int | None = None
+
+    def class_name(self, output: str, index: int) -> str:
+        """Class ``index`` of an output's labels, by its name where the data names it: ``'cat'``, or ``3``."""
+        names = self.labels[output].class_names if output in self.labels else None
+        return repr(names[index]) if names and index < len(names) else str(index)
 
 
 def describe_inputs(x: np.ndarray) -> InputFacts:
@@ -87,7 +98,25 @@ def _class_counts(ids: np.ndarray, classes: int) -> tuple[int, ...]:
     return tuple(int(c) for c in dense)
 
 
-def describe(x: dict[str, np.ndarray], y: dict[str, np.ndarray]) -> DataFacts:
+def _named(facts: LabelFacts, names: list[str]) -> LabelFacts:
+    """Label facts whose classes are named: as many classes as names, though the split lacks some."""
+    if facts.class_counts is None or facts.classes is None or facts.classes > len(names):
+        return replace(facts, class_names=tuple(names))
+    counts = facts.class_counts + (0,) * (len(names) - facts.classes)
+    return replace(facts, classes=len(names), class_counts=counts, class_names=tuple(names))
+
+
+def describe(x: dict[str, np.ndarray], y: dict[str, np.ndarray], *, classes: dict[str, list[str]] | None = None,
+             sample: dict[str, np.ndarray] | None = None) -> DataFacts:
+    """Facts of the training inputs ``x`` and labels ``y``; inputs in ``sample`` (decoded from a streaming
+    source's files) are described from it instead; ``classes`` names the class ids of outputs that have names."""
     samples = len(next(iter(x.values()))) if x else 0
-    return DataFacts(samples, {k: describe_inputs(v) for k, v in x.items()},
-                     {k: describe_labels(v) for k, v in y.items()})
+    sample = sample or {}
+    inputs = {k: describe_inputs(sample[k] if k in sample else v) for k, v in x.items()}
+    labels = {}
+    for key, value in y.items():
+        facts = describe_labels(value)
+        names = (classes or {}).get(key)
+        labels[key] = _named(facts, names) if names else facts
+    sampled = len(next(iter(sample.values()))) if sample else None
+    return DataFacts(samples, inputs, labels, sampled)

@@ -100,4 +100,36 @@ class CsvData(_Data):
         return self
 
 
-Data = Annotated[Union[KerasData, SklearnData, NpzData, CsvData], Field(discriminator="source")]
+class _Streamed(_Data):
+    """A source whose samples are files, read from disk batch by batch while training, never all at once."""
+
+    @model_validator(mode="after")
+    def _no_standardize(self) -> "_Streamed":
+        if self.standardize:
+            raise ValueError(f"data.standardize needs statistics of every training sample, which source {self.source} "
+                             "reads from disk while training; use data.scale, or a Normalization layer in the model")
+        return self
+
+
+class ImagesData(_Streamed):
+    """Images in a folder with one subfolder per class, the layout ``keras.utils.image_dataset_from_directory``
+    reads: ``path/cat/1.png``, ``path/dog/7.jpg``, ... (BMP, GIF, JPEG or PNG). Classes are the subfolders'
+    names in sorted order, kept with the run; images are decoded and resized as training reads them.
+
+    Args:
+        source: ``images``.
+        path: the folder, relative to the config's folder or absolute.
+        image_size: ``[height, width]`` every image is resized to (bilinear); by default the model input's.
+        color_mode: ``grayscale``, ``rgb`` or ``rgba``; by default from the model input's channels (1, 3 or 4).
+        generate: ``digits``: when ``path`` does not exist, first write scikit-learn's handwritten digits
+            there as 8x8 grayscale PNG files (an example dataset that needs no network).
+    """
+
+    source: Literal["images"]
+    path: str
+    image_size: Optional[Annotated[list[PositiveInt], Field(min_length=2, max_length=2)]] = None
+    color_mode: Optional[Literal["grayscale", "rgb", "rgba"]] = None
+    generate: Optional[Literal["digits"]] = None
+
+
+Data = Annotated[Union[KerasData, SklearnData, NpzData, CsvData, ImagesData], Field(discriminator="source")]

@@ -420,6 +420,7 @@ class _Session:
 
         # A sequential map: one gather per batch is cheap, and prefetching overlaps it with training.
         dataset = (tf.data.Dataset.from_tensors(0).map(order).unbatch().batch(training.batch_size).map(gather)
+                   .apply(datasets.read_batches(prepared.preprocessing, list(prepared.x_train), training.batch_size))
                    .apply(tf.data.experimental.assert_cardinality(math.ceil(samples / training.batch_size))))
         if training.prefetch:
             dataset = dataset.prefetch(tf.data.AUTOTUNE)
@@ -430,7 +431,8 @@ class _Session:
             return None
         training = self.config.training
         return self._sharded(datasets.make_dataset(x, y, batch_size=training.batch_size, shuffle=False, seed=None,
-                                                   cache=training.cache, prefetch=training.prefetch))
+                                                   cache=training.cache, prefetch=training.prefetch,
+                                                   preprocessing=self.prepared.preprocessing))
 
     def _sharded(self, dataset):
         """Under a strategy every batch is the global batch, split over the replicas (and workers)."""
@@ -720,7 +722,7 @@ def _read_metrics(directory: Path) -> dict:
     return metrics
 
 
-_PLAN_KEYS = {"dtype", "reshape", "scale", "mean", "std"}
+_PLAN_KEYS = {"dtype", "reshape", "scale", "mean", "std"} | datasets.READER_KEYS
 
 
 def _read_preprocessing(directory: Path, inference: Inference) -> dict:
@@ -747,7 +749,7 @@ def _preprocessing_problem(plans: Any, inference: Inference) -> str | None:
         return f"it prepares the inputs {sorted(plans['inputs'])}, the model takes {sorted(inference.input_shapes)}"
     for key, plan in plans["inputs"].items():
         if not isinstance(plan, dict) or not set(plan) <= _PLAN_KEYS or plan.get("dtype", "float32") not in (
-                "float32", "int32"):
+                "float32", "int32", "string") or not datasets.valid_reader(plan):
             return f"the plan of input {key!r} is not one nnconf writes"
         scale = plan.get("scale")
         if scale is not None and (isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale == 0):

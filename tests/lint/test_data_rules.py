@@ -13,11 +13,11 @@ import pytest
 from nnconf.analysis.data_facts import DataFacts, InputFacts, LabelFacts
 from nnconf.analysis.lint import REGISTRY, run_rules
 from nnconf.analysis.lint import data as data_rules
-from nnconf.analysis.lint.data import facts_from_example
+from nnconf.analysis.lint.data import example_facts, facts_from_example
 from nnconf.api import check_text, lint_report
 from nnconf.findings import Severity
 
-CODES = [f"NN50{n}" for n in range(1, 9)]
+CODES = [f"NN50{n}" for n in range(1, 10)]
 RULES = [REGISTRY[code] for code in CODES]
 DEFAULT_CODES = [code for code, rule in REGISTRY.items() if rule.enabled_by_default]
 NEEDS_NO_DATA = {"NN501", "NN507"}  # their failing examples fire from the config alone
@@ -94,7 +94,8 @@ def test_every_data_rule_is_registered_from_the_data_module():
     assert len({rule.name for rule in RULES}) == len(RULES)
     assert {rule.code: rule.severity for rule in RULES} == {
         "NN501": Severity.ERROR, "NN502": Severity.ERROR, "NN503": Severity.ERROR, "NN504": Severity.ERROR,
-        "NN505": Severity.WARNING, "NN506": Severity.WARNING, "NN507": Severity.ERROR, "NN508": Severity.ERROR}
+        "NN505": Severity.WARNING, "NN506": Severity.WARNING, "NN507": Severity.ERROR, "NN508": Severity.ERROR,
+        "NN509": Severity.WARNING}
 
 
 @pytest.mark.parametrize("rule", RULES, ids=CODES)
@@ -133,9 +134,8 @@ def test_facts_from_example_builds_every_field():
                                "price": LabelFacts("real", (), None, None, -1.5, 2.0)})
 
 
-def _example_data(rule) -> DataFacts | None:
-    example = getattr(rule, "example_data", None)
-    return facts_from_example(example) if example is not None else None
+def _example_data(rule, fixed: bool = False) -> DataFacts | None:
+    return example_facts(rule, fixed=fixed)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=CODES)
@@ -147,7 +147,8 @@ def test_failing_example_fires_with_its_example_data(rule):
 
 @pytest.mark.parametrize("rule", RULES, ids=CODES)
 def test_fixed_example_lints_clean_with_its_example_data(rule):
-    report = lint_report(check_text(rule.fixed), select=DEFAULT_CODES + [rule.code], data=_example_data(rule))
+    report = lint_report(check_text(rule.fixed), select=DEFAULT_CODES + [rule.code],
+                         data=_example_data(rule, fixed=True))
     assert report.config is not None and report.findings == [], [f.format() for f in report.findings]
 
 

@@ -13,7 +13,7 @@ import pytest
 
 import nnconf.analysis.lint as lint_package
 from nnconf.analysis.lint import REGISTRY, Rule
-from nnconf.analysis.lint.data import facts_from_example
+from nnconf.analysis.lint.data import example_facts
 from nnconf.api import check_text, lint_report
 from nnconf.findings import Severity
 
@@ -52,8 +52,7 @@ def test_every_rule_documents_what_why_and_instead(rule):
 
 def lint_example(rule: type[Rule], text: str):
     """A rule's example, linted with the example data that data-aware rules carry."""
-    example = getattr(rule, "example_data", None)
-    data = facts_from_example(example) if example is not None else None
+    data = example_facts(rule, fixed=text == rule.fixed)
     return lint_report(check_text(text), select=DEFAULT_CODES + [rule.code], data=data)
 
 

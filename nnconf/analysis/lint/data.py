@@ -32,6 +32,9 @@ IMBALANCE_RATIO = 10.0
 SCALING_LAYERS = {"Rescaling", "BatchNormalization", "LayerNormalization"}
 # Losses that counter class imbalance (they down-weight the easy, majority-class samples).
 FOCAL_LOSSES = {"binary_focal_crossentropy", "categorical_focal_crossentropy"}
+# Classes with fewer training samples than this are too small to learn (NN509); at most so many are named.
+MIN_CLASS_SAMPLES = 5
+_SHOWN_CLASSES = 3
 # Label sample shapes of one label per sample.
 SCALAR = ((), (1,))
 
@@ -46,18 +49,28 @@ def facts_from_example(example: dict) -> DataFacts:
     "integer": true}}, "labels": {"": {"kind": "integer", "sample_shape": [], "classes": 10,
     "class_counts": [10, ...], "minimum": 0, "maximum": 9}}}``. Inputs are keyed by model input
     name (``input`` for a sequential model), labels by output name (``''`` for a sequential model).
-    ``sample_shape`` of labels defaults to ``[]``; ``classes`` and ``class_counts`` to null.
+    ``sample_shape`` of labels defaults to ``[]``; ``classes``, ``class_counts`` and ``class_names`` to
+    null. ``sampled`` (the samples a streaming source's inputs were described from) defaults to null.
     """
     inputs = {name: InputFacts(tuple(facts["sample_shape"]), float(facts["minimum"]), float(facts["maximum"]),
                                bool(facts.get("integer", False)))
               for name, facts in example.get("inputs", {}).items()}
     labels = {}
     for name, facts in example.get("labels", {}).items():
-        counts = facts.get("class_counts")
+        counts, names = facts.get("class_counts"), facts.get("class_names")
         labels[name] = LabelFacts(facts["kind"], tuple(facts.get("sample_shape", ())), facts.get("classes"),
                                   None if counts is None else tuple(int(c) for c in counts),
-                                  float(facts["minimum"]), float(facts["maximum"]))
-    return DataFacts(int(example.get("samples", 0)), inputs, labels)
+                                  float(facts["minimum"]), float(facts["maximum"]),
+                                  None if names is None else tuple(str(n) for n in names))
+    return DataFacts(int(example.get("samples", 0)), inputs, labels, example.get("sampled"))
+
+
+def example_facts(rule: type[Rule], *, fixed: bool = False) -> DataFacts | None:
+    """The data a rule's failing example (or with ``fixed``, its fixed example) is linted with: its
+    ``example_data``, or for the fixed example its ``fixed_data`` where the fix changes the data too."""
+    example = getattr(rule, "fixed_data", None) if fixed else None
+    example = example if example is not None else getattr(rule, "example_data", None)
+    return facts_from_example(example) if example is not None else None
 
 
 # --- what the rules share ----------------------------------------------------------------------------
@@ -110,6 +123,20 @@ def _labelled_outputs(context: LintContext) -> Iterator[tuple[Output, LabelFacts
         labels = _labels(context, output)
         if labels is not None:
             yield output, labels
+
+
+def _sampled(context: LintContext) -> str:
+    """How the inputs were judged, where a streaming source's were read only in part (else nothing)."""
+    data = context.data
+    if data is None or data.sampled is None:
+        return ""
+    return f" (from {data.sampled} samples read of {data.samples}: files are read only as training goes)"
+
+
+def _class(labels: LabelFacts, index: int) -> str:
+    """A class by its name where the data names its classes (class folders, label words), else its id."""
+    names = labels.class_names
+    return f"class {names[index]!r}" if names and index < len(names) else f"class {index}"
 
 
 def _of(output: Output) -> str:
@@ -311,6 +338,10 @@ loss: sparse_categorical_crossentropy
                     or not (output.task in CLASSIFICATION or output.loss.CROSSENTROPY)):
                 continue
             units, classes = output.units, labels.classes
+            present = [index for index, count in enumerate(labels.class_counts or ()) if count]
+            if labels.kind in ("integer", "binary") and len(present) == 1:
+                yield self._one_class(context, output, labels, present[0])
+                continue
             if units == classes or units == 1 and classes == 2 and output.loss.TARGET not in ("integer", "one_hot"):
                 continue
             path = _units_path(context, output.layer)
@@ -328,6 +359,13 @@ loss: sparse_categorical_crossentropy
                                       f": {units - classes} units score classes that never occur"),
                                    hint=f"set units: {classes} ({which}one unit per class)",
                                    severity=Severity.ERROR if as_is else Severity.WARNING)
+
+    def _one_class(self, context: LintContext, output: Output, labels: LabelFacts, only: int) -> Finding:
+        return self.problem(context, _data_path(context, fallback=output.path("loss")),
+                            f"the training labels{_of(output)} have only 1 class ({_class(labels, only)}, all "
+                            f"{labels.class_counts[only]} samples): a classifier learns nothing from one class",
+                            hint="give the training data samples of at least two classes (check the labels, and "
+                                 "that data.max_samples and the splits leave every class some)")
 
 
 class InputShapeVersusData(Rule):
@@ -381,7 +419,7 @@ data: {source: npz, path: digits.npz, reshape: true}
                 continue
             which = f"input {name!r}" if isinstance(context.config.model, FunctionalModel) else "the model"
             message = (f"{which} takes samples of shape {_shape(shape)}, but the data's samples have shape "
-                       f"{_shape(sample)}")
+                       f"{_shape(sample)}{_sampled(context)}")
             if reshape:
                 message += f": reshape cannot make {values} values into {_shape(shape)}"
                 hint = f"declare the input shape as {_shape(sample)}"
@@ -516,8 +554,8 @@ data: {source: keras.mnist, scale: 255}
                 hint = "set data.standardize: true"
             yield self.problem(
                 context, _data_path(context, fallback=_input_path(context, name)),
-                f"{which} from {_number(facts.minimum)} to {_number(facts.maximum)} and nothing scales "
-                f"them to a magnitude of at most {_number(UNSCALED_ABOVE)}", hint=hint)
+                f"{which} from {_number(facts.minimum)} to {_number(facts.maximum)}{_sampled(context)} and "
+                f"nothing scales them to a magnitude of at most {_number(UNSCALED_ABOVE)}", hint=hint)
 
 
 class ClassImbalance(Rule):
@@ -568,8 +606,8 @@ loss: {name: binary_focal_crossentropy, apply_class_balancing: true}
                 continue
             yield self.problem(
                 context, _data_path(context, fallback=output.path("loss")),
-                f"the labels{_of(output)} are imbalanced: class {big} has {most} samples, class {small} only "
-                f"{fewest} ({_number(round(most / fewest, 1))}x)",
+                f"the labels{_of(output)} are imbalanced: {_class(labels, big)} has {most} samples, "
+                f"{_class(labels, small)} only {fewest} ({_number(round(most / fewest, 1))}x)",
                 hint="balance the classes (collect or resample), or use a focal loss; judge by precision, recall "
                      "or AUC rather than accuracy")
 
@@ -674,3 +712,67 @@ loss: mse
                 f"{output.label} ends in {output.activation}, which predicts values in {written}, but the "
                 f"targets range from {_number(labels.minimum)} to {_number(labels.maximum)}",
                 hint=f"remove activation: {output.activation} (a linear output), or scale the targets into {written}")
+
+
+class SmallClasses(Rule):
+    """Classes with no or very few training samples.
+
+    ## What it does
+    Finds classification labels where a class has fewer than 5 samples in the training split, or
+    none at all while classes after it have some (a class folder whose images all went to the
+    validation or test split, a class id that never occurs). Labels of only one class are NN502's.
+
+    ## Why is this bad?
+    A class seen a handful of times cannot be learned: the model either ignores it or memorises
+    those few samples, and its validation and test scores are noise. A class with no training
+    samples is never predicted at all, yet costs an output unit.
+
+    ## Instead
+    Collect more samples of the small classes, merge them into a larger class, or drop them (and
+    their output units). Lower ``data.validation_split`` and ``data.test_split`` on small datasets.
+    """
+
+    code, name, severity = "NN509", "small-classes", Severity.WARNING
+    failing = """
+task: multiclass
+model: {input_shape: [32, 32, 3], layers: [{type: Flatten}, {type: Dense, units: 3, activation: softmax}]}
+loss: sparse_categorical_crossentropy
+data: {source: images, path: photos, scale: 255}
+"""
+    fixed = """
+task: multiclass
+model: {input_shape: [32, 32, 3], layers: [{type: Flatten}, {type: Dense, units: 2, activation: softmax}]}
+loss: sparse_categorical_crossentropy
+data: {source: images, path: photos, scale: 255}
+"""
+    # The fix is in the data (the fox folder dropped) as much as in the config: the fixed example has its own.
+    example_data: ClassVar[dict] = {
+        "samples": 43, "sampled": 43,
+        "inputs": {"input": {"sample_shape": [32, 32, 3], "minimum": 0.0, "maximum": 1.0}},
+        "labels": {"": {"kind": "integer", "sample_shape": [], "classes": 3, "class_counts": [20, 20, 3],
+                        "class_names": ["cat", "dog", "fox"], "minimum": 0, "maximum": 2}},
+    }
+    fixed_data: ClassVar[dict] = {
+        "samples": 40, "sampled": 40,
+        "inputs": {"input": {"sample_shape": [32, 32, 3], "minimum": 0.0, "maximum": 1.0}},
+        "labels": {"": {"kind": "binary", "sample_shape": [], "classes": 2, "class_counts": [20, 20],
+                        "class_names": ["cat", "dog"], "minimum": 0, "maximum": 1}},
+    }
+
+    def check(self, context: LintContext) -> Iterator[Finding]:
+        for output, labels in _labelled_outputs(context):
+            counts = labels.class_counts
+            if output.task not in CLASSIFICATION or not counts or sum(1 for count in counts if count) < 2:
+                continue
+            small = [(index, count) for index, count in enumerate(counts) if count < MIN_CLASS_SAMPLES]
+            if not small:
+                continue
+            shown = ", ".join(f"{_class(labels, index)} {count}" for index, count in small[:_SHOWN_CLASSES])
+            more = f" and {len(small) - _SHOWN_CLASSES} more" if len(small) > _SHOWN_CLASSES else ""
+            count = "1 class has" if len(small) == 1 else f"{len(small)} classes have"
+            yield self.problem(
+                context, _data_path(context, fallback=output.path("loss")),
+                f"{count} fewer than {MIN_CLASS_SAMPLES} training samples{_of(output)} ({shown}{more}): "
+                f"{'it is' if len(small) == 1 else 'they are'} too few to learn",
+                hint="collect more samples of them, merge or drop them, or lower data.validation_split and "
+                     "data.test_split")

@@ -1,8 +1,11 @@
 """Loading and preparing training data: read the source, check it, split, scale and encode it.
 
-One module per source (``sklearn_datasets``, ``keras_datasets``, ``npz``, ``csv_tables``) reads it
-into arrays behind one interface (``base.read``); the steps after reading are shared: ``checks``,
-``splits``, ``preprocessing``, ``labels`` and the tf.data ``pipeline``.
+One module per source (``sklearn_datasets``, ``keras_datasets``, ``npz``, ``csv_tables``, ``images``)
+reads it into arrays behind one interface (``base.read``); the steps after reading are shared:
+``checks``, ``splits``, ``preprocessing``, ``labels`` and the tf.data ``pipeline``. A streaming
+source (a folder of images) gives file paths instead of samples, with the settings that read them;
+the pipeline reads them batch by batch, so memory does not grow with the number of samples.
+``samples`` writes the offline example datasets.
 
 Only NumPy is imported here; scikit-learn, Keras and TensorFlow are imported where they are used,
 so checking a config (and importing this package) stays light.
@@ -25,7 +28,7 @@ from nnconf.engine.data.errors import DataError, Where, data_path
 from nnconf.engine.data.keras_datasets import DOWNLOAD_TIMEOUT, OFFLINE_CONFIGS
 from nnconf.engine.data.labels import encode_labels
 from nnconf.engine.data.npz import load_npz_inputs
-from nnconf.engine.data.pipeline import make_dataset
+from nnconf.engine.data.pipeline import READER_KEYS, make_dataset, read_batches, read_sample, readable, valid_reader
 from nnconf.engine.data.preprocessing import apply_plan, make_plan, prepare_inputs
 from nnconf.engine.data.splits import split
 
@@ -33,7 +36,11 @@ if TYPE_CHECKING:
     from nnconf.analysis.shapes import Inference
 
 __all__ = ["DOWNLOAD_TIMEOUT", "OFFLINE_CONFIGS", "Arrays", "DataError", "Prepared", "encode_labels", "load_data",
-           "load_npz_inputs", "make_dataset", "prepare_inputs"]
+           "load_npz_inputs", "make_dataset", "prepare_inputs", "READER_KEYS", "read_batches", "readable",
+           "valid_reader"]
+
+# Samples of a streaming source read to describe its inputs for the data-aware lint rules.
+FACTS_SAMPLE = 256
 
 
 def load_data(config: Config, inference: Inference, *, base_dir: Path, source: SourceMap | None = None,
@@ -59,18 +66,23 @@ def load_data(config: Config, inference: Inference, *, base_dir: Path, source: S
     saved = preprocessing
     preprocessing = {"inputs": {}}
     for key in list(x_train):
-        plan = saved["inputs"][key] if saved else make_plan(config, inference, key, x_train[key], where)
+        plan = saved["inputs"][key] if saved else make_plan(config, inference, key, x_train[key], where,
+                                                            raw.readers.get(key))
         preprocessing["inputs"][key] = plan
         x_train[key] = apply_plan(x_train[key], plan, key, where)
         for part in (val, test):
             if part is not None:
                 part[0][key] = apply_plan(part[0][key], plan, key, where)
+    if raw.classes:
+        preprocessing["classes"] = raw.classes
+    sample = {key: read_sample(x_train[key], plan, FACTS_SAMPLE, where)
+              for key, plan in preprocessing["inputs"].items() if plan.get("read")}
 
     return Prepared(
         x_train=x_train, y_train=y_train,
         x_val=val[0] if val else None, y_val=val[1] if val else None,
         x_test=test[0] if test else None, y_test=test[1] if test else None,
-        facts=describe(x_train, y_train),
+        facts=describe(x_train, y_train, classes=raw.classes, sample=sample),
         preprocessing=preprocessing,
         output_shapes={name: (tuple(shape) if shape is not None else None)
                        for name, shape in inference.outputs.items()},

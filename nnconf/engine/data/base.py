@@ -46,12 +46,19 @@ class Prepared:
 
 @dataclass
 class Raw:
-    """Arrays as read from a source, keyed by model input and output names."""
+    """Arrays as read from a source, keyed by model input and output names.
+
+    An input in ``readers`` holds file paths, one per sample, that the tf.data pipeline reads while
+    training as its reader settings say (``{"read": "image", "image_size": [h, w], "channels": c}``).
+    ``classes`` names the class ids of an output's labels (class folders, label words), in order.
+    """
 
     x: Arrays
     y: Arrays
     x_test: Arrays | None = None
     y_test: Arrays | None = None
+    readers: dict[str, dict] = field(default_factory=dict)
+    classes: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,7 +72,8 @@ class Request:
 
 
 # The modules of nnconf.engine.data that read each kind of data.source (its part before the first dot).
-SOURCES = {"sklearn": "sklearn_datasets", "keras": "keras_datasets", "npz": "npz", "csv": "csv_tables"}
+SOURCES = {"sklearn": "sklearn_datasets", "keras": "keras_datasets", "npz": "npz", "csv": "csv_tables",
+           "images": "images"}
 
 
 def read(request: Request) -> Raw:
@@ -75,16 +83,23 @@ def read(request: Request) -> Raw:
     return module.read(request)
 
 
-def single(config: Config, inference: Inference, where: Where, x: np.ndarray, y: np.ndarray,
-           x_test: np.ndarray | None = None, y_test: np.ndarray | None = None) -> Raw:
-    """One input array and one label array, for a model with one input and one output."""
+def single_names(config: Config, inference: Inference, where: Where) -> tuple[str, str]:
+    """The model's one input and one output name, for a source that gives one input and one label per sample."""
     inputs, outputs = list(inference.input_shapes), config.output_names()
     if len(inputs) != 1 or len(outputs) != 1:
         raise where.error(("data", "source"), f"data.source {config.data.source} gives one input array and one "
                           f"label array, but the model has {count_of(inputs, 'input')} and "
                           f"{count_of(outputs, 'output')}",
-                          hint="give an npz file with one array per model input and output, named by them")
-    raw = Raw({inputs[0]: x}, {outputs[0]: y})
+                          hint="name the arrays by model input and output in an npz file, or use a model with "
+                               "one input and one output")
+    return inputs[0], outputs[0]
+
+
+def single(config: Config, inference: Inference, where: Where, x: np.ndarray, y: np.ndarray,
+           x_test: np.ndarray | None = None, y_test: np.ndarray | None = None) -> Raw:
+    """One input array and one label array, for a model with one input and one output."""
+    input_name, output_name = single_names(config, inference, where)
+    raw = Raw({input_name: x}, {output_name: y})
     if x_test is not None:
-        raw.x_test, raw.y_test = {inputs[0]: x_test}, {outputs[0]: y_test}
+        raw.x_test, raw.y_test = {input_name: x_test}, {output_name: y_test}
     return raw

@@ -27,7 +27,7 @@ def check_file(path: Path, where: Where, at: tuple, what: str, missing_hint: str
     try:
         info = path.stat()
     except OSError as error:
-        raise where.error(at, _unreachable(path, what, error),
+        raise where.error(at, unreachable(path, what, error),
                           hint=missing_hint if error.errno == errno.ENOENT else None) from None
     mode = info.st_mode
     if stat.S_ISDIR(mode):
@@ -35,7 +35,7 @@ def check_file(path: Path, where: Where, at: tuple, what: str, missing_hint: str
     if not stat.S_ISREG(mode):
         raise where.error(at, f"the {what} {shown} is {_special_kind(mode)}, not a regular file",
                           hint="give the path of a data file saved on disk")
-    system = next((root for root in _SYSTEM_FOLDERS if os.path.realpath(path).startswith(root + os.sep)), None)
+    system = next((root for root in SYSTEM_FOLDERS if os.path.realpath(path).startswith(root + os.sep)), None)
     if system:
         raise where.error(at, f"the {what} {shown} is under {system}, where the operating system shows its own "
                           "state as files, not a data file", hint="give the path of a data file saved on disk")
@@ -44,10 +44,10 @@ def check_file(path: Path, where: Where, at: tuple, what: str, missing_hint: str
 
 
 # Folders whose files are made up by the kernel as they are read: their sizes say 0, and some never end.
-_SYSTEM_FOLDERS = ("/proc", "/sys")
+SYSTEM_FOLDERS = ("/proc", "/sys")
 
 
-def _unreachable(path: Path, what: str, error: OSError) -> str:
+def unreachable(path: Path, what: str, error: OSError) -> str:
     """Why ``path`` cannot be looked at, in words (from the error number, not the OS's message)."""
     shown = quoted(path)
     if error.errno == errno.ENOENT:

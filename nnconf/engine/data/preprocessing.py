@@ -27,10 +27,18 @@ def token_layer(config: Config, key: str):
     return first if first.type == "Embedding" else None
 
 
-def make_plan(config: Config, inference: Inference, key: str, x: np.ndarray, where: Where) -> dict:
-    """How input ``key`` is prepared, as JSON-serialisable settings (statistics from ``x``, the training split)."""
+def make_plan(config: Config, inference: Inference, key: str, x: np.ndarray, where: Where,
+              reader: dict | None = None) -> dict:
+    """How input ``key`` is prepared, as JSON-serialisable settings (statistics from ``x``, the training split).
+
+    An input whose samples are files has its source's ``reader`` settings in the plan: the pipeline
+    reads each file and then reshapes and scales it as the plan says.
+    """
     data = config.data
     target = list(inference.input_shapes[key]) if data.reshape else None
+    if reader is not None:
+        return {**reader, "dtype": reader.get("dtype", "float32"), "reshape": target,
+                "scale": float(data.scale) if data.scale is not None else None, "mean": None, "std": None}
     tokens = token_layer(config, key) is not None and (x.dtype.kind in "biu" or bool(np.all(np.mod(x, 1) == 0)))
     plan = {"dtype": "int32" if tokens else "float32", "reshape": target, "scale": None, "mean": None, "std": None}
     if tokens:
@@ -46,6 +54,8 @@ def make_plan(config: Config, inference: Inference, key: str, x: np.ndarray, whe
 
 def apply_plan(x: np.ndarray, plan: dict, key: str, where: Where) -> np.ndarray:
     x = np.asarray(x)
+    if plan.get("read"):
+        return x  # file paths: the pipeline reads and prepares each file
     if plan.get("reshape") is not None:
         x = _reshape(x, plan["reshape"], key, where)
     x = x.astype(plan.get("dtype", "float32"), copy=False)
