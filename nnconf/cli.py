@@ -651,6 +651,106 @@ def runs(directory: str | None, sort_by: str | None, fmt: str, compare: tuple[st
         click.echo(runs_table.render_table(columns, rows), nl=False)
 
 
+def _study_name(ctx, param, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}", value):
+        raise click.BadParameter(f"{value!r}: a study name is letters, digits, '_', '.' and '-' (no spaces or slashes)")
+    return value
+
+
+@cli.command()
+@click.argument("file")
+@set_option()
+@click.option("--storage", metavar="URL",
+              help="The study's database, e.g. postgresql://user:password@host/db (default: a SQLite file in the "
+                   "sweep's folder).")
+@click.option("--study", "study_name", metavar="NAME", callback=_study_name,
+              help="The study's name in the storage (default: the config's name).")
+@click.option("--sweep-dir", type=click.Path(file_okay=False),
+              help="Where the trials, best.yaml and the pictures go (default runs/<name>/sweeps/<study>).")
+@click.option("--heartbeat", type=click.IntRange(min=1), default=30, show_default=True, metavar="SECONDS",
+              help="How often a running trial shows it is alive; one silent three times as long is marked failed.")
+def sweep(file: str, overrides: tuple[str, ...], storage: str | None, study_name: str | None, sweep_dir: str | None,
+          heartbeat: int) -> None:
+    """Search FILE's search.space with Optuna: each trial a run directory; then the best config and pictures.
+
+    Processes that run this with the same --storage and --study, on one machine or many, share the
+    study's trials; run it again after it stopped and it continues the study.
+    """
+    report = checked_config(file, overrides)  # usage and config errors before TensorFlow starts
+    if report.config.search is None:
+        from nnconf.config.search import NO_SEARCH
+
+        click.echo(f"error: {file} {NO_SEARCH}", err=True)
+        raise SystemExit(1)
+    try:
+        from nnconf.engine import sweep as sweeping
+    except ImportError as missing:
+        if (missing.name or "").partition(".")[0] not in ("optuna", "sqlalchemy"):
+            raise
+        click.echo(f"error: nnconf sweep needs Optuna ({missing.name} is missing): pip install 'nnconf[sweep]'",
+                   err=True)
+        raise SystemExit(1) from None
+    with _training_errors():
+        try:
+            result = sweeping.sweep(file, overrides, storage=storage, study_name=study_name, sweep_dir=sweep_dir,
+                                    heartbeat=heartbeat, say=click.echo, argv=["nnconf", *sys.argv[1:]])
+        except sweeping.SweepError as problem:
+            click.echo(f"error: {problem}", err=True)
+            raise SystemExit(1) from None
+        except KeyboardInterrupt:
+            click.echo("sweep stopped; run the same command again to continue the study", err=True)
+            raise SystemExit(130) from None
+    _print_sweep(result)
+
+
+def _print_sweep(result) -> None:
+    counts = ", ".join(f"{number} {state}" for state, number in result.trials.items() if number)
+    click.echo(f"study {result.study} in {result.storage}: {counts or 'no trials'}")
+    if result.best is None:
+        click.echo("no trial completed, so there is no best one yet")
+        return
+    best = result.best
+    click.echo(f"best: trial {best['number']}, {result.metric} {best['value']:.6g} ({best['run_dir']})")
+    for key, value in best["params"].items():
+        click.echo(f"  {key}: {json.dumps(value)}")
+    click.echo(f"best config: {result.best_config}")
+    click.echo("pictures: " + ", ".join(str(path) for path in result.pictures))
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--sort", "sort_by", metavar="COLUMN", help="Sort by this column; -COLUMN sorts in descending order.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--compare", nargs=2, metavar="RUN_A RUN_B", type=click.Path(file_okay=False),
+              help="Show the config difference and the metric difference of two runs.")
+def runs(directory: str | None, sort_by: str | None, fmt: str, compare: tuple[str, str] | None) -> None:
+    """A table of the runs under DIRECTORY (default: runs): name, start, status, epochs, the config
+    values that differ between them, and final metrics. Or, with --compare, two runs side by side."""
+    from nnconf.engine import runs_table
+
+    try:
+        if compare:
+            if directory or sort_by:
+                raise click.UsageError("--compare takes two runs: DIRECTORY and --sort do not apply")
+            comparison = runs_table.compare(*(runs_table.read_run(Path(run)) for run in compare))
+            click.echo(json.dumps(comparison, indent=2) if fmt == "json" else runs_table.render_comparison(comparison),
+                       nl=fmt == "json")
+            return
+        root = Path(directory or "runs")
+        found = [runs_table.read_run(path) for path in runs_table.find_runs(root)]
+        columns, rows = runs_table.table(found, root)
+        if sort_by:
+            rows = runs_table.sort_rows(rows, columns, sort_by)
+    except runs_table.RunsError as problem:
+        raise click.UsageError(str(problem)) from None
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+    elif not rows:
+        click.echo(f"no runs under {root}")
+    else:
+        click.echo(runs_table.render_table(columns, rows), nl=False)
+
+
 def _no_data_finding(report: api.Report) -> Finding:
     from nnconf import codes
 

@@ -12,7 +12,7 @@ import pytest
 
 from nnconf.outputs import OutputError, checked_output, write_output
 
-from tests.config.helpers import run_cli
+from tests.config.helpers import run_cli, run_python
 
 TOO_LONG = "n" * 300  # longer than any file system's limit for one name (255 bytes)
 
@@ -180,3 +180,18 @@ def test_a_failed_write_is_an_output_error_naming_the_file(tmp_path):
 def test_the_folder_probe_leaves_nothing_behind(tmp_path):
     assert checked_output(tmp_path / "new.json", force=False) == tmp_path / "new.json"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_schema_output_does_not_import_tensorflow(tmp_path):
+    code = (
+        "import sys, runpy\n"
+        f"sys.argv = ['nnconf', 'schema', '-o', {str(tmp_path / 'schema.json')!r}]\n"
+        "try:\n"
+        "    runpy.run_module('nnconf', run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'tf_keras')))\n"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]" and (tmp_path / "schema.json").is_file()

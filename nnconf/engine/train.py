@@ -11,7 +11,7 @@ import math
 import shutil
 import signal
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,8 +65,9 @@ def _quiet(_: str) -> None:
 
 def train(config: Config | str | Path | Report, overrides: tuple[str, ...] | list[str] = (), *,
           run_dir: str | Path | None = None, runs_root: Path = RUNS_ROOT, say: Say = _quiet, progress: int = 0,
-          argv: list[str] | None = None) -> Run:
+          argv: list[str] | None = None, callbacks: Sequence[keras.callbacks.Callback] = ()) -> Run:
     """Trains a config (a Config, a YAML file, or the Report of one linted already) into a new run directory.
+    ``callbacks`` are Keras callbacks run after the run's own (nnconf sweep's pruning is one).
 
     A Report is trained as it is: showing its findings is up to whoever linted it (``nnconf train``
     lints before TensorFlow starts). Under ``training.distribution.strategy: multi_worker`` every
@@ -88,6 +89,7 @@ def train(config: Config | str | Path | Report, overrides: tuple[str, ...] | lis
         raise TrainingError("multi_worker training needs --run-dir (run_dir), the same on every worker, so that all "
                             "of them agree on the run directory the chief writes and resumes from")
     session = _Session(config, report, base_dir, say)
+    session.callbacks = list(callbacks)
     session.load_data()
     directory, lock = Path(run_dir) if session.distributed.multi_worker else None, None
     if session.distributed.chief:
@@ -253,6 +255,7 @@ class _Session:
             raise TrainingError("the config has no data: section, so there is nothing to train on "
                                 "(see configs/digits.yaml)")
         self.config, self.report, self.base_dir, self.say = config, report, base_dir, say
+        self.callbacks: list[keras.callbacks.Callback] = []  # the caller's, after the run's own
         self.findings: list[Finding] = list(report.findings)  # every finding of the run, for Run.findings
         self.inference: Inference = report.inference
         self.device = resolve_device(config.training.device)
@@ -383,6 +386,7 @@ class _Session:
         callbacks: list[keras.callbacks.Callback] = [epoch_key, checkpoints]
         if training.tensorboard:
             callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out / "tensorboard")))
+        callbacks += self.callbacks
         if self.distributed.multi_worker:
             with self.scope():
                 build_before_fit(model, train_data.element_spec)
