@@ -1,6 +1,6 @@
 """The ``data:`` section: where the samples come from and how they are split, scaled and encoded."""
 
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union, get_args
 
 from pydantic import Field, model_validator
 
@@ -133,3 +133,9 @@ class ImagesData(_Streamed):
 
 
 Data = Annotated[Union[KerasData, SklearnData, NpzData, CsvData, ImagesData], Field(discriminator="source")]
+
+
+def data_sources() -> dict[str, type[_Data]]:
+    """Each value ``data.source`` takes, with the schema of a data section of that source."""
+    (union, _) = get_args(Data)
+    return {value: kind for kind in get_args(union) for value in get_args(kind.model_fields["source"].annotation)}

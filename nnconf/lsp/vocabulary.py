@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from nnconf.config.base import NamedSpec, StrictModel
-from nnconf.config.data import KERAS_DATASETS, SKLEARN_DATASETS, CsvData, KerasData, NpzData, SklearnData
+from nnconf.config.data import data_sources
 from nnconf.config.functions import ACTIVATION_NAMES, CONSTRAINTS, INITIALIZERS, REGULARIZERS, Activation
 from nnconf.config.layers import FAMILIES, LAYER_CLASSES
 from nnconf.config.losses import LOSSES
@@ -24,8 +24,7 @@ from nnconf.lsp.cursor import ITEM
 
 LAYER_TYPES = tuple(name for names in FAMILIES.values() for name in names)
 TASKS = typing.get_args(Task)
-DATA_SOURCES = {**{name: KerasData for name in KERAS_DATASETS}, **{name: SklearnData for name in SKLEARN_DATASETS},
-                "npz": NpzData, "csv": CsvData}
+DATA_SOURCES = data_sources()
 
 
 def _by_name(*specs: type[NamedSpec]) -> dict[str, type[NamedSpec]]:
