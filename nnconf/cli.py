@@ -261,20 +261,26 @@ def rules() -> None:
     """List the lint rules: code, severity, name and what each finds."""
     from nnconf.analysis.lint import REGISTRY
 
+    from nnconf.analysis import diagnostics
+
     for code, rule in sorted(REGISTRY.items()):
         opt_in = "" if rule.enabled_by_default else "  (opt-in: --select " + code + ")"
         click.echo(f"{code}  {rule.severity.value:<7}  {rule.name:<38}  {rule.summary()}{opt_in}")
+    for code, diagnostic in sorted(diagnostics.REGISTRY.items()):
+        click.echo(f"{code}  {diagnostic.severity.value:<7}  {diagnostic.name:<38}  {diagnostic.summary()}  "
+                   "(while training)")
 
 
 @cli.command()
 @click.argument("code")
 def explain(code: str) -> None:
     """Print one rule's documentation, with a failing and a fixed example."""
+    from nnconf.analysis import diagnostics
     from nnconf.analysis.lint import REGISTRY, explanation
 
-    text = explanation(code)
+    text = explanation(code) or diagnostics.explanation(code)
     if text is None:
-        hint = did_you_mean(code.upper(), list(REGISTRY)) or "see 'nnconf rules'"
+        hint = did_you_mean(code.upper(), [*REGISTRY, *diagnostics.REGISTRY]) or "see 'nnconf rules'"
         raise click.UsageError(f"no rule {code.upper()}; {hint}")
     click.echo(text, nl=False)
 
@@ -513,7 +519,53 @@ def train(file: str | None, overrides: tuple[str, ...], run_dir: str | None, res
         click.echo(_metrics_line(run.metrics))
         click.echo(f"run finished: {run.directory}")
     else:
-        raise SystemExit(130)
+        raise SystemExit(1 if run.status == "stopped" else 130)  # stopped by a diagnostic, or interrupted
+
+
+@cli.command()
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+def diagnose(run_dir: str) -> None:
+    """Print a run's training findings (NN6xx) again, with the evidence behind each.
+
+    Exit 0 when none is an error, 1 otherwise or when the run has no diagnostics.
+    """
+    from nnconf.analysis.diagnostics.report import NoDiagnostics, describe, read_run
+
+    try:
+        findings, evidence = read_run(Path(run_dir))
+    except NoDiagnostics as problem:
+        click.echo(f"error: {problem}", err=True)
+        raise SystemExit(1) from None
+    click.echo(describe(findings, evidence), nl=False)
+    raise SystemExit(1 if counts(findings)["errors"] else 0)
+
+
+@cli.group()
+def plot() -> None:
+    """Draw pictures as PNG files."""
+
+
+@plot.command("activations")
+@click.argument("names", nargs=-1)
+@output_options("The PNG file to write.", required=True)
+@click.option("--range", "bounds", nargs=2, type=float, default=(-6.0, 6.0), show_default=True, metavar="LOW HIGH",
+              help="The inputs drawn.")
+def plot_activations(names: tuple[str, ...], output: str, force: bool, bounds: tuple[float, float]) -> None:
+    """Draw activation functions and their derivatives (NAMES, e.g. relu gelu; a few common ones by default)."""
+    from nnconf.engine import plots
+
+    chosen = [name.lower() for name in names] or list(plots.DEFAULT_ACTIVATIONS)
+    for name in chosen:
+        if name not in plots.ACTIVATIONS:
+            hint = did_you_mean(name, list(plots.ACTIVATIONS)) or f"one of {', '.join(plots.ACTIVATIONS)}"
+            raise click.UsageError(f"no activation {name!r}; {hint}")
+    if not bounds[0] < bounds[1]:
+        raise click.UsageError(f"--range {bounds[0]:g} {bounds[1]:g}: LOW must be below HIGH")
+    if not output.lower().endswith(".png"):
+        raise click.UsageError(f"--output {output}: the file name must end in .png")
+    check_output(output, force)
+    write_output(output, lambda path: plots.activation_functions(chosen, path, low=bounds[0], high=bounds[1]), force)
+    click.echo(f"wrote {output}: {', '.join(chosen)}")
 
 
 @cli.command()

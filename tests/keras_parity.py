@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import keras
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from nnconf.config.layers import AnyLayer, Layer
+from nnconf.config.validation import python_findings
 from nnconf.engine.layers import make_layer, weight_key
 
 _layer_adapter = TypeAdapter(AnyLayer)
@@ -13,6 +14,17 @@ _layer_adapter = TypeAdapter(AnyLayer)
 
 def parse_layer(data: dict) -> Layer:
     return _layer_adapter.validate_python(data)
+
+
+def refusal(data: dict) -> str:
+    """What nnconf says (messages and hints, one finding a line) of a layer spec its schema refuses."""
+    context: dict = {}
+    try:
+        _layer_adapter.validate_python(data, context=context)
+    except ValidationError as error:
+        findings = python_findings(error, data, context)
+        return "\n".join(finding.message + (f" ({finding.hint})" if finding.hint else "") for finding in findings)
+    raise AssertionError(f"the schema accepts {data}")
 
 
 def call_keras(layer: keras.layers.Layer, spec: Layer, inputs):

@@ -60,6 +60,27 @@ class Distribution(StrictModel):
 
 
 Device = Annotated[str, Field(pattern=DEVICE)]
+# The codes of nnconf.analysis.diagnostics (which tests/test_diagnostics.py checks this against).
+DiagnosticCode = Literal["NN601", "NN602", "NN603", "NN604", "NN605", "NN606", "NN607", "NN608"]
+
+
+class Diagnostics(StrictModel):
+    """Watching a run for training faults: the NN6xx findings (``nnconf explain NN601``).
+
+    Args:
+        every: when to look: ``epoch`` (at the start and at each epoch's end), or a number of
+            training steps (checked when a call into TensorFlow ends, so at least every
+            ``steps_per_execution`` steps).
+        samples: training samples in the fixed monitoring batch the symptoms are measured on.
+        stop_on: ``never``; ``error`` stops the run (resumably) at the first fatal symptom;
+            ``warning`` at the first symptom of any kind. Resuming goes on past what was reported.
+        ignore: diagnostics not to report, e.g. ``[NN607]``.
+    """
+
+    every: Union[Literal["epoch"], PositiveInt] = "epoch"
+    samples: PositiveInt = 64
+    stop_on: Literal["never", "error", "warning"] = "never"
+    ignore: list[DiagnosticCode] = Field(default_factory=list)
 
 
 class Training(StrictModel):
@@ -83,6 +104,8 @@ class Training(StrictModel):
         prefetch: prepare the next batches while the current one trains.
         distribution: devices and machines to train on.
         tensorboard: write TensorBoard logs into the run directory.
+        diagnostics: watch the run for vanishing or exploding gradients, dead or saturated units
+            and a loss that fails to learn: ``true`` (the defaults), ``false`` (off), or settings.
     """
 
     epochs: PositiveInt = 10
@@ -97,3 +120,11 @@ class Training(StrictModel):
     prefetch: bool = True
     distribution: Distribution = default_section(Distribution)
     tensorboard: bool = True
+    diagnostics: Union[bool, Diagnostics] = True
+
+    @property
+    def monitoring(self) -> Optional[Diagnostics]:
+        """The diagnostics settings, or None when they are off."""
+        if self.diagnostics is True:
+            return Diagnostics.model_construct()
+        return self.diagnostics or None

@@ -25,12 +25,13 @@ from nnconf.analysis.pipeline import Report, check, lint_report, linted
 from nnconf.config.model import Config
 from nnconf.config.source import format_path
 from nnconf.engine import data as datasets
+from nnconf.engine import diagnostics, plots
 from nnconf.engine.build import build_model
 from nnconf.engine.checkpoints import CheckpointStore, NoCheckpoint
 from nnconf.engine.devices import resolve_device, use_mixed_precision, xla_for_device
 from nnconf.engine.distribute import Distributed, DistributionError, build_before_fit, make_strategy, \
     one_step_per_execution, scaled_learning_rate, shard_by_data
-from nnconf.engine.files import save_model, write_atomically, write_bytes_atomically
+from nnconf.engine.files import save_model, write_atomically
 from nnconf.engine.runs import RUNS_ROOT, RunLock, create_run_dir, description, read_json, remove_temporaries, \
     safe_name, write_json
 from nnconf.findings import ConfigError, Finding, has_errors
@@ -255,8 +256,9 @@ class _Session:
             raise TrainingError("the config has no data: section, so there is nothing to train on "
                                 "(see configs/digits.yaml)")
         self.config, self.report, self.base_dir, self.say = config, report, base_dir, say
-        self.callbacks: list[keras.callbacks.Callback] = []  # the caller's, after the run's own
         self.findings: list[Finding] = list(report.findings)  # every finding of the run, for Run.findings
+        self.callbacks: list[keras.callbacks.Callback] = []  # the caller's, after the run's own
+        self.monitor: diagnostics.Monitor | None = None  # training.diagnostics, once training starts
         self.inference: Inference = report.inference
         self.device = resolve_device(config.training.device)
         # The strategy comes before anything TensorFlow runs: a multi-worker one must.
@@ -386,6 +388,10 @@ class _Session:
         callbacks: list[keras.callbacks.Callback] = [epoch_key, checkpoints]
         if training.tensorboard:
             callbacks.append(keras.callbacks.TensorBoard(log_dir=str(out / "tensorboard")))
+        self.monitor = diagnostics.monitor(training.monitoring, self.config, self.inference, self.report.source,
+                                           *datasets.readable(self.prepared, training.monitoring, self.config.seed),
+                                           out, self.say, first_epoch)
+        callbacks += [self.monitor] if self.monitor else []
         callbacks += self.callbacks
         if self.distributed.multi_worker:
             with self.scope():
@@ -444,7 +450,10 @@ class _Session:
 
     def _finish(self, directory: Path, out: Path, model: keras.Model, checkpoints: "_Checkpoints") -> Run:
         status = checkpoints.status
-        run = Run(directory, self.config, model, checkpoints.history, status=status, findings=self.findings)
+        if status == "finished" and self.monitor and self.monitor.stopped_by:
+            status = checkpoints.status = "stopped"  # by a diagnostic, under training.diagnostics.stop_on
+        run = Run(directory, self.config, model, checkpoints.history, status=status,
+                  findings=self.findings + (self.monitor.findings if self.monitor else []))
         if status == "diverged":
             checkpoints.write_state(status)
             raise TrainingError(f"the loss became {checkpoints.bad_loss} in epoch {checkpoints.bad_epoch + 1}; "
@@ -456,6 +465,12 @@ class _Session:
             self.say(f"stopped after epoch {checkpoints.epochs_done}; continue with: "
                      f"nnconf train --resume {directory}")
             return run
+        if status == "stopped":
+            checkpoints.write_state(status)
+            self.say(f"stopped after epoch {checkpoints.epochs_done}: {self.monitor.stopped_by.rule} (training."
+                     f"diagnostics.stop_on: {self.config.training.monitoring.stop_on}); to go on regardless: "
+                     f"nnconf train --resume {directory}")
+            return run
         training = self.config.training
         if training.early_stopping and training.early_stopping.restore_best_weights and checkpoints.best_path.exists():
             model.set_weights(_load_checkpoint(checkpoints.best_path).get_weights())
@@ -463,7 +478,8 @@ class _Session:
         run.metrics = self.final_metrics(model)
         write_json(out / "metrics.json", run.metrics)
         if self.distributed.chief:
-            _plot(checkpoints.history, out / "training.png")
+            plots.run_pictures(out, self.config, checkpoints.history, run.metrics, self.monitor,
+                               maximise=any(word in training.checkpoints.monitor for word in _MAXIMISED))
         checkpoints.write_state("finished")
         return run
 
@@ -661,31 +677,6 @@ class _Interruptions:
     def __exit__(self, *exc) -> None:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
-
-
-def _plot(history: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = [k for k in history if not k.startswith("val_") and k != "learning_rate"]
-    if not names:
-        return
-    figure, axes = plt.subplots(1, len(names), figsize=(4.5 * len(names), 3.5), squeeze=False)
-    for axis, name in zip(axes[0], names):
-        epochs = range(1, len(history[name]) + 1)
-        axis.plot(epochs, history[name], label="training")
-        if f"val_{name}" in history:
-            axis.plot(range(1, len(history[f"val_{name}"]) + 1), history[f"val_{name}"], label="validation")
-        axis.set_title(name)
-        axis.set_xlabel("epoch")
-        axis.legend()
-    figure.tight_layout()
-    image = io.BytesIO()
-    figure.savefig(image, format="png", dpi=100)
-    plt.close(figure)
-    write_bytes_atomically(path, image.getvalue())
 
 
 # --- using a finished run ----------------------------------------------------------------------
