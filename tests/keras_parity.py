@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import keras
 from pydantic import TypeAdapter, ValidationError
 
@@ -35,12 +37,13 @@ def call_keras(layer: keras.layers.Layer, spec: Layer, inputs):
     return layer(inputs)
 
 
-def assert_matches_keras(data: dict, input_shape) -> Layer:
+def assert_matches_keras(data: dict, input_shape, dtype: str = "float32") -> Layer:
     """Builds the layer in Keras on ``input_shape`` (a tuple, or a list of tuples for several inputs)
-    and asserts output shape, parameter count and weight shapes equal the inferred ones."""
+    of ``dtype`` and asserts output shape, parameter count and weight shapes equal the inferred ones."""
     spec = parse_layer(data)
     several = isinstance(input_shape, list)
-    inputs = [keras.Input(shape=s) for s in input_shape] if several else keras.Input(shape=input_shape)
+    inputs = ([keras.Input(shape=s, dtype=dtype) for s in input_shape] if several
+              else keras.Input(shape=input_shape, dtype=dtype))
     layer = make_layer(spec)
     output = call_keras(layer, spec, inputs)
 
@@ -50,4 +53,7 @@ def assert_matches_keras(data: dict, input_shape) -> Layer:
     assert keras_shapes == sorted(tuple(s) for s in spec.weight_shapes(input_shape).values()), "weight shapes"
     names = sorted(weight_key(layer, w) for w in layer.weights)
     assert names == sorted(spec.weight_shapes(input_shape)), "weight names"
+    trainable = sum(math.prod(shape) for name, shape in spec.weight_shapes(input_shape).items()
+                    if spec.trainable_weight(name))
+    assert sum(math.prod(w.shape) for w in layer.trainable_weights) == trainable, "trainable parameter count"
     return spec

@@ -77,6 +77,13 @@ EVERY_LAYER = {
     "Maximum": ({}, [(3,), (3,)]),
     "Minimum": ({}, [(3,), (3,)]),
     "Dot": ({"axes": 1}, [(3,), (3,)]),
+    "Normalization": ({}, (4,)),
+    "Discretization": ({"bin_boundaries": [0.0, 1.0]}, (4,)),
+    "CategoryEncoding": ({"num_tokens": 4}, (3,)),
+    "Hashing": ({"num_bins": 4}, (3,)),
+    "HashedCrossing": ({"num_bins": 4}, [(1,), (1,)]),
+    "StringLookup": ({"vocabulary": ["a", "b"]}, (3,)),
+    "IntegerLookup": ({"vocabulary": [1, 2]}, (3,)),
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from nnconf import codes
 from nnconf.config.layers import Layer, Shape, ShapeError
+from nnconf.config.layers.base import nested_shape
 from nnconf.config.model import Config, FunctionalModel
 from nnconf.config.source import Path, SourceMap, format_path
 from nnconf.config.suggest import did_you_mean
@@ -59,14 +60,8 @@ class Inference:
         return next((layer for layer in self.layers if layer.name == name), None)
 
 
-# Statistics Keras updates outside gradient descent (BatchNormalization's), by weight-name suffix.
-_NON_TRAINABLE_WEIGHTS = ("moving_mean", "moving_variance")
-
-
 def _trainable(layer: LayerShape) -> int:
-    if not layer.spec.trainable:
-        return 0
-    return sum(math.prod(shape) for name, shape in layer.weights.items() if not name.endswith(_NON_TRAINABLE_WEIGHTS))
+    return sum(math.prod(shape) for name, shape in layer.weights.items() if layer.spec.trainable_weight(name))
 
 
 def infer(config: Config, source: SourceMap | None = None) -> Inference:
@@ -155,21 +150,12 @@ def _check_inline_weights(layer: LayerShape, source: SourceMap) -> Finding | Non
         if name not in layer.weights:
             hint = did_you_mean(name, layer.weights) or f"{layer.spec.type} has: {', '.join(layer.weights) or 'none'}"
             return _at(source, path, f"layer {layer.name!r} has no weight {name!r}", hint=hint)
-        given = _nested_shape(values)
+        given = nested_shape(values)
         if given != layer.weights[name]:
             found = "a ragged array" if given is None else str(list(given))
             return _at(source, path, f"weight {name!r} of layer {layer.name!r} must have shape "
                        f"{list(layer.weights[name])}, found {found}")
     return None
-
-
-def _nested_shape(values) -> Shape | None:
-    if not isinstance(values, list):
-        return ()
-    shapes = {_nested_shape(item) for item in values}
-    if len(shapes) > 1 or None in shapes:
-        return None
-    return (len(values),) + (shapes.pop() if shapes else ())
 
 
 def _functional(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, Shape],

@@ -21,7 +21,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "normalization": ("BatchNormalization", "LayerNormalization"),
     "regularization": ("SpatialDropout1D", "SpatialDropout2D", "GaussianNoise"),
-    "preprocessing": ("Rescaling",),
+    "preprocessing": (
+        "Rescaling", "Normalization", "Discretization", "CategoryEncoding", "Hashing", "HashedCrossing",
+        "StringLookup", "IntegerLookup",
+    ),
     "reshaping": ("Reshape", "Permute", "RepeatVector", "UpSampling2D", "ZeroPadding2D", "Cropping2D"),
     "merging": ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot"),
     "rnn": ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"),

@@ -8,10 +8,10 @@ count follows. Shapes never include the batch axis; ``None`` is a dimension of u
 import math
 from typing import Annotated, Any, ClassVar, Literal, Mapping, Optional, Union, get_args
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from typing_extensions import TypeAliasType
 
-from nnconf.config.base import IDENTIFIER, ChosenBy, StrictModel, required_fields
+from nnconf.config.base import IDENTIFIER, ChosenBy, Spellings, StrictModel, required_fields
 
 Shape = tuple  # of int | None, one sample, no batch axis
 NestedFloats = TypeAliasType("NestedFloats", Union[float, list["NestedFloats"]])
@@ -47,6 +47,8 @@ class Layer(StrictModel):
     CALL_STYLE: ClassVar[str] = "single"
     # Wrappers (Bidirectional, TimeDistributed) hold another layer in a field typed "AnyLayer".
     WRAPS_LAYER: ClassVar[bool] = False
+    # Weights Keras keeps out of gradient descent (statistics it updates itself), by weight_shapes's names.
+    NON_TRAINABLE_WEIGHTS: ClassVar[frozenset[str]] = frozenset()
     OMIT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"inputs", "weights"})
 
     type: str
@@ -54,6 +56,14 @@ class Layer(StrictModel):
     inputs: Union[str, list[str], None] = None
     weights: Optional[dict[str, NestedFloats]] = None
     trainable: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical_type(cls, data: Any) -> Any:
+        """Keras's other names of a class (``Convolution2D``, ``MaxPool2D``) read as the type they stand for."""
+        if isinstance(data, dict) and data.get("type") in LAYER_ALIASES:
+            return {**data, "type": LAYER_ALIASES[data["type"]]}
+        return data
 
     @classmethod
     def _implied(cls, values: dict[str, Any]) -> dict[str, Any]:
@@ -89,6 +99,11 @@ class Layer(StrictModel):
     def param_count(self, input_shape: Shape | list[Shape]) -> int:
         return sum(math.prod(shape) for shape in self.weight_shapes(input_shape).values())
 
+    def trainable_weight(self, name: str) -> bool:
+        """Whether Keras trains the weight ``name`` (of ``weight_shapes``): not when the layer is frozen,
+        nor for the statistics a layer updates itself (BatchNormalization's moving mean, ...)."""
+        return self.trainable and name not in self.NON_TRAINABLE_WEIGHTS
+
 
 def _layer_classes() -> Mapping[str, type["Layer"]]:
     # The registry gathers the family modules, which import this one.
@@ -96,8 +111,21 @@ def _layer_classes() -> Mapping[str, type["Layer"]]:
     return LAYER_CLASSES
 
 
+# Keras's other names of layer classes (keras.layers.Convolution2D is Conv2D), each with the type it is.
+LAYER_ALIASES = Spellings({
+    "Convolution1D": "Conv1D", "Convolution2D": "Conv2D", "Convolution3D": "Conv3D",
+    "Convolution1DTranspose": "Conv1DTranspose", "Convolution2DTranspose": "Conv2DTranspose",
+    "Convolution3DTranspose": "Conv3DTranspose",
+    "SeparableConvolution1D": "SeparableConv1D", "SeparableConvolution2D": "SeparableConv2D",
+    "MaxPool1D": "MaxPooling1D", "MaxPool2D": "MaxPooling2D", "MaxPool3D": "MaxPooling3D",
+    "AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D", "AvgPool3D": "AveragePooling3D",
+    "GlobalAvgPool1D": "GlobalAveragePooling1D", "GlobalAvgPool2D": "GlobalAveragePooling2D",
+    "GlobalAvgPool3D": "GlobalAveragePooling3D", "GlobalMaxPool1D": "GlobalMaxPooling1D",
+    "GlobalMaxPool2D": "GlobalMaxPooling2D", "GlobalMaxPool3D": "GlobalMaxPooling3D",
+})
+
 # Any layer type, chosen by its ``type``: what a model's ``layers`` and a wrapper's ``layer`` hold.
-AnyLayer = Annotated[Layer, ChosenBy("AnyLayer", _layer_classes, "type")]
+AnyLayer = Annotated[Layer, ChosenBy("AnyLayer", _layer_classes, "type", spellings=LAYER_ALIASES)]
 
 
 # Keras's data_format argument; None means Keras's configured default, channels_last.
@@ -132,6 +160,16 @@ def require_known(dim: int | None, layer: str, what: str) -> int:
     if dim is None:
         raise ShapeError(f"{layer} needs a known {what}, but it is of unknown size (null)")
     return dim
+
+
+def nested_shape(values: Any) -> Shape | None:
+    """The shape of a number or of nested lists of numbers; None where the lists are ragged."""
+    if not isinstance(values, list):
+        return ()
+    shapes = {nested_shape(item) for item in values}
+    if len(shapes) > 1 or None in shapes:
+        return None
+    return (len(values),) + (shapes.pop() if shapes else ())
 
 
 def format_shape(shape: Shape) -> str:

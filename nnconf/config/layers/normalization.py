@@ -71,6 +71,9 @@ class BatchNormalization(AffineNormalization):
         synchronized: TensorFlow only: synchronize the batch statistics across devices.
     """
 
+    NON_TRAINABLE_WEIGHTS = frozenset({"moving_mean", "moving_variance", "moving_stddev", "renorm_mean",
+                                       "renorm_stddev"})
+
     type: Literal["BatchNormalization"]
     axis: int = -1
     momentum: Momentum = 0.99

@@ -230,6 +230,10 @@ class Bidirectional(Layer):
             return shape[:-1] + (2 * shape[-1],)
         return shape
 
+    def trainable_weight(self, name: str) -> bool:
+        direction, _, weight = name.partition("_")
+        return self.trainable and self._directions()[direction][1].trainable_weight(weight)
+
     def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
         shapes = {}
         for direction, (key, layer) in self._directions().items():
@@ -264,6 +268,9 @@ class TimeDistributed(Layer):
         self._require_time_axis(input_shape)
         with _located_at("layer"):
             return (input_shape[0],) + tuple(self.layer.output_shape(tuple(input_shape[1:])))
+
+    def trainable_weight(self, name: str) -> bool:
+        return self.trainable and self.layer.trainable_weight(name)
 
     def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
         self._require_time_axis(input_shape)
