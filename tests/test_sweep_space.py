@@ -107,12 +107,12 @@ def test_a_choice_the_shapes_refuse_is_a_shape_finding():
 @pytest.mark.parametrize(("dimension", "message"), [
     ("{uniform: [0.5, 0.1]}", "is empty"),
     ("{log_uniform: [0, 0.1]}", "must lie above 0"),
-    ("{int: [16, 128.5]}", "should be a valid integer"),
+    ("{int: [16, 128.5]}", "should be an integer, found 128.5"),
     ("{int: [16, 128], step: 0.5}", "whole-number step"),
     ("{log_int: [16, 128], step: 2}", "step goes with uniform or int"),
     ("{uniform: [0.1, 0.5], choice: [0.2]}", "exactly one of"),
     ("{}", "exactly one of"),
-    ("{choice: []}", "at least 1 item"),
+    ("{choice: []}", "should have at least 1 item, found []"),
     ("{unifrom: [0.1, 0.5]}", "unknown key 'unifrom'"),
 ])
 def test_a_malformed_dimension_is_located_in_it(dimension, message):

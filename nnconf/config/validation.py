@@ -18,6 +18,7 @@ from nnconf.config.optimizers import OPTIMIZERS, SCHEDULES
 from nnconf.config.loader import LoadedYaml, load_file
 from nnconf.config.model import Config
 from nnconf.config.overrides import OverrideError, apply_override, parse_override
+from nnconf.config.schema_messages import either, own_message, requirement, unknown_check
 from nnconf.config.source import Path, SourceMap, format_path
 from nnconf.config.suggest import did_you_mean, listing
 from nnconf.findings import ConfigError, Finding
@@ -152,12 +153,7 @@ def _best_of_each_union(located: list[_Located]) -> list[_Located]:
 
 
 def _merge_alternatives(items: list[_Located]) -> _Located:
-    wants = []
-    for item in items:
-        message = item.error["msg"].removeprefix("Input should be ")
-        if message not in wants:
-            wants.append(message)
-    merged = dict(items[0].error, type="union", msg="Input should be " + " or ".join(wants))
+    merged = dict(items[0].error, type="union", alternatives=[item.error for item in items])
     return _Located(merged, items[0].path, None, items[0].parent)
 
 
@@ -189,13 +185,21 @@ def _describe(kind: str, error: dict, path: Path, parent: Any, sections: dict) -
         return f"{name} {_render(value)} is not one of the allowed values", hint
     if kind == "string_pattern_mismatch":
         return _describe_pattern(name, error, value)
-    message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if message.startswith("Input should"):
-        message = f"{name} should" + message.removeprefix("Input should") + f", found {_render(value)}"
+    own = own_message(error)  # a validator of nnconf's said what is wrong
+    if own is not None:
+        return own, None
+    if kind == "union":  # the value fits none of several types; any would do
+        alternatives = error["alternatives"]
+        should = either([requirement(e["type"], e.get("ctx")) or own_message(e) for e in alternatives])
+        kind = " or ".join(dict.fromkeys(e["type"] for e in alternatives))
+    else:
+        should = requirement(kind, error.get("ctx"))
+    if should is None:
+        return f"{name} {_render(value)} {unknown_check(kind)}", None
     hint = None
     if kind == "list_type" and isinstance(value, (str, int, float)):
         hint = f"write a list: [{value}]"
-    return message, hint
+    return f"{name} {should}, found {_render(value)}", hint
 
 
 def _describe_pattern(name: str, error: dict, value: Any) -> tuple[str, str | None]:

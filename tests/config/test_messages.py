@@ -12,7 +12,7 @@ BASE = "task: regression\nloss: mse\nmodel: {input_shape: [4], layers: [{type: D
     [
         ("name: my model\n", "name", "may be letters, digits, '_', '.' and '-'", "did you mean 'my-model'?"),
         ("training: {device: GPU}\n", "training.device", "may be auto, cpu, gpu or gpu:N", "did you mean 'gpu'?"),
-        ("metrics: mae\n", "metrics", "should be a valid list", "write a list: [mae]"),
+        ("metrics: mae\n", "metrics", "metrics should be a list, found 'mae'", "write a list: [mae]"),
         ("lint: {ignore: [E501]}\n", "lint.ignore[0]", "a rule code such as NN203", None),
         ("data: {source: sklearn.digit}\n", "data", "unknown data source 'sklearn.digit'", "did you mean 'sklearn.digits'?"),
     ],

@@ -144,12 +144,13 @@ def test_wrong_learning_rate_message_is_readable():
 
 
 @pytest.mark.parametrize(("replace", "path", "words"), [
-    (("units: 1,", "units: 0,"), "model.layers[0].units", "greater than 0"),
-    (("units: 1,", "units: two,"), "model.layers[0].units", "valid integer"),
-    (("units: 1,", "units: 1.5,"), "model.layers[0].units", "valid integer"),
-    (("units: 1,", "units: '1',"), "model.layers[0].units", "valid integer"),
-    (("input_shape: [4]", "input_shape: []"), "model.input_shape", "at least 1"),
-    (("input_shape: [4]", "input_shape: [-4]"), "model.input_shape[0]", "greater than 0"),
+    (("units: 1,", "units: 0,"), "model.layers[0].units", "units should be greater than 0, found 0"),
+    (("units: 1,", "units: two,"), "model.layers[0].units", "units should be an integer, found 'two'"),
+    (("units: 1,", "units: 1.5,"), "model.layers[0].units", "units should be an integer, found 1.5"),
+    (("units: 1,", "units: '1',"), "model.layers[0].units", "units should be an integer, found '1'"),
+    (("input_shape: [4]", "input_shape: []"), "model.input_shape", "input_shape should have at least 1 item, found []"),
+    (("input_shape: [4]", "input_shape: [-4]"), "model.input_shape[0]",
+     "input_shape should be greater than 0, found -4"),
     (("task: binary", "task: classification"), "task", "allowed values"),
 ])
 def test_values_that_do_not_fit_are_errors(replace, path, words):

@@ -1,8 +1,7 @@
 import pytest
-from pydantic import ValidationError
 
 from nnconf.config.layers import ShapeError
-from tests.keras_parity import assert_matches_keras, parse_layer
+from tests.keras_parity import assert_matches_keras, parse_layer, refusal
 
 CF = {"data_format": "channels_first"}
 
@@ -145,37 +144,38 @@ def test_convolutions_need_a_known_channel_count(layer):
         ({"type": "Conv1D", "filters": 4, "kernel_size": [3, 3]}, "list of 1 ints"),
         ({"type": "Conv3D", "filters": 4, "kernel_size": 3, "strides": [1, 2]}, "list of 3 ints"),
         ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "dilation_rate": [1, 1, 1]}, "list of 2 ints"),
-        ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "full"}, "'valid' or 'same'"),
-        ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "causal"}, "'valid' or 'same'"),
-        ({"type": "Conv1D", "filters": 4, "kernel_size": 3, "padding": "full"}, "'valid', 'same' or 'causal'"),
-        ({"type": "Conv2D", "filters": 0, "kernel_size": 3}, "greater than 0"),
-        ({"type": "Conv2D", "filters": 4, "kernel_size": [3, 0]}, "greater than 0"),
-        ({"type": "Conv2D", "filters": 4}, "Field required"),
-        ({"type": "Conv2D", "filters": 4, "kernel_size": 3.0}, "valid integer"),
+        ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "full"}, "allowed: 'valid', 'same'"),
+        ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "padding": "causal"}, "allowed: 'valid', 'same'"),
+        ({"type": "Conv1D", "filters": 4, "kernel_size": 3, "padding": "full"}, "allowed: 'valid', 'same', 'causal'"),
+        ({"type": "Conv2D", "filters": 0, "kernel_size": 3}, "filters should be greater than 0, found 0"),
+        ({"type": "Conv2D", "filters": 4, "kernel_size": [3, 0]}, "kernel_size should be greater than 0, found 0"),
+        ({"type": "Conv2D", "filters": 4}, "missing required key 'kernel_size'"),
+        ({"type": "Conv2D", "filters": 4, "kernel_size": 3.0},
+         "kernel_size should be an integer or a list, found 3.0"),
         ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "data_format": "NHWC"}, "channels_last"),
         ({"type": "Conv2D", "filters": 6, "kernel_size": 3, "groups": 4}, "multiple of groups"),
         ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "strides": 2, "dilation_rate": 2}, "dilation_rate > 1"),
-        ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "depth_multiplier": 2}, "Extra inputs"),
-        ({"type": "SeparableConv2D", "filters": 4, "kernel_size": 3, "groups": 2}, "Extra inputs"),
-        ({"type": "SeparableConv2D", "filters": 4, "kernel_size": 3, "kernel_initializer": "zeros"}, "Extra inputs"),
-        ({"type": "DepthwiseConv2D", "kernel_size": 3, "depth_multiplier": 0}, "greater than 0"),
-        ({"type": "DepthwiseConv2D", "kernel_size": 3, "filters": 4}, "Extra inputs"),
+        ({"type": "Conv2D", "filters": 4, "kernel_size": 3, "depth_multiplier": 2}, "unknown key 'depth_multiplier'"),
+        ({"type": "SeparableConv2D", "filters": 4, "kernel_size": 3, "groups": 2}, "unknown key 'groups'"),
+        ({"type": "SeparableConv2D", "filters": 4, "kernel_size": 3, "kernel_initializer": "zeros"},
+         "unknown key 'kernel_initializer'"),
+        ({"type": "DepthwiseConv2D", "kernel_size": 3, "depth_multiplier": 0}, "depth_multiplier should be greater than 0"),
+        ({"type": "DepthwiseConv2D", "kernel_size": 3, "filters": 4}, "unknown key 'filters'"),
         ({"type": "Conv2DTranspose", "filters": 4, "kernel_size": 3, "strides": 2, "output_padding": 2},
          "less than strides"),
         ({"type": "Conv2DTranspose", "filters": 4, "kernel_size": 3, "output_padding": [0]}, "list of 2 ints"),
         ({"type": "Conv2DTranspose", "filters": 4, "kernel_size": 3, "strides": 2, "dilation_rate": 2},
          "dilation_rate > 1"),
         ({"type": "MaxPooling2D", "pool_size": [2, 2, 2]}, "list of 2 ints"),
-        ({"type": "MaxPooling1D", "strides": 0}, "greater than 0"),
-        ({"type": "AveragePooling2D"}, "Field required"),
-        ({"type": "AveragePooling3D", "pool_size": 2, "padding": "causal"}, "'valid' or 'same'"),
-        ({"type": "GlobalMaxPooling2D", "keepdims": "yes"}, "valid boolean"),
-        ({"type": "GlobalAveragePooling1D", "pool_size": 2}, "Extra inputs"),
+        ({"type": "MaxPooling1D", "strides": 0}, "strides should be greater than 0, found 0"),
+        ({"type": "AveragePooling2D"}, "missing required key 'pool_size'"),
+        ({"type": "AveragePooling3D", "pool_size": 2, "padding": "causal"}, "allowed: 'valid', 'same'"),
+        ({"type": "GlobalMaxPooling2D", "keepdims": "yes"}, "keepdims should be true or false, found 'yes'"),
+        ({"type": "GlobalAveragePooling1D", "pool_size": 2}, "unknown key 'pool_size'"),
     ],
 )
 def test_invalid_arguments_are_rejected(data, message):
-    with pytest.raises(ValidationError, match=message):
-        parse_layer(data)
+    assert message in refusal(data)
 
 
 def test_int_or_list_arguments_keep_their_form():

@@ -1,10 +1,9 @@
 import keras
 import pytest
-from pydantic import ValidationError
 
 from nnconf.config.layers import ShapeError
 from nnconf.engine.layers import make_layer
-from tests.keras_parity import assert_matches_keras, parse_layer
+from tests.keras_parity import assert_matches_keras, parse_layer, refusal
 
 LSTM = {"type": "LSTM", "units": 3}
 GRU = {"type": "GRU", "units": 4, "return_sequences": True}
@@ -157,19 +156,20 @@ def test_weights_need_known_feature_axes(data, input_shape):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"type": "LSTM", "units": 0}, "greater than 0"),
-        ({"type": "GRU", "units": 2, "dropout": 1.5}, "less than 1"),
-        ({"type": "SimpleRNN", "units": 2, "recurrent_dropout": 1.0}, "less than 1"),
+        ({"type": "LSTM", "units": 0}, "units should be greater than 0, found 0"),
+        ({"type": "GRU", "units": 2, "dropout": 1.5}, "dropout should be less than 1, found 1.5"),
+        ({"type": "SimpleRNN", "units": 2, "recurrent_dropout": 1.0}, "recurrent_dropout should be less than 1"),
         ({"type": "LSTM", "units": 2, "return_state": True}, "one output per layer"),
         ({"type": "GRU", "units": 2, "stateful": True}, "fixed batch size"),
         ({"type": "LSTM", "units": 2, "recurrent_activation": "sigmoidal"}, "recurrent_activation"),
         ({"type": "GRU", "units": 2, "use_cudnn": "yes"}, "use_cudnn"),
         ({"type": "SimpleRNN", "units": 2, "activity_regularizer": "l2"}, "never applies it"),
-        ({"type": "SimpleRNN", "units": 2, "reset_after": True}, "Extra inputs"),
+        ({"type": "SimpleRNN", "units": 2, "reset_after": True}, "unknown key 'reset_after'"),
         ({"type": "Bidirectional", "layer": LSTM, "merge_mode": "max"}, "merge_mode"),
         ({"type": "Bidirectional", "layer": LSTM, "merge_mode": None}, "one output per layer"),
         ({"type": "Bidirectional", "layer": {"type": "Dense", "units": 2}}, "recurrent layer"),
-        ({"type": "Bidirectional", "layer": {"type": "LSMT", "units": 2}}, "does not match any of the expected tags"),
+        ({"type": "Bidirectional", "layer": {"type": "LSMT", "units": 2}},
+         "unknown layer type 'LSMT' (did you mean 'LSTM'?)"),
         ({"type": "Bidirectional", "layer": {**LSTM, "return_state": True}}, "one output per layer"),
         ({"type": "Bidirectional", "layer": LSTM, "backward_layer": LSTM}, "opposite go_backwards"),
         ({"type": "Bidirectional", "layer": LSTM, "backward_layer": {**GRU, "go_backwards": True}},
@@ -178,21 +178,20 @@ def test_weights_need_known_feature_axes(data, input_shape):
           "backward_layer": {"type": "GRU", "units": 5, "go_backwards": True}}, "same units"),
         ({"type": "Bidirectional", "layer": {**LSTM, "inputs": "x"}}, "give it to the Bidirectional"),
         ({"type": "TimeDistributed", "layer": {"type": "Dense"}}, "units"),
-        ({"type": "TimeDistributed", "layer": {"type": "Foo"}}, "does not match any of the expected tags"),
+        ({"type": "TimeDistributed", "layer": {"type": "Foo"}}, "unknown layer type 'Foo'"),
         ({"type": "TimeDistributed", "layer": MHA}, "takes one input"),
         ({"type": "TimeDistributed", "layer": {"type": "Dense", "units": 2, "weights": {"bias": [0, 0]}}},
          "give it to the TimeDistributed"),
-        ({**MHA, "num_heads": 0}, "greater than 0"),
-        ({**MHA, "dropout": 1.5}, "less than 1"),
+        ({**MHA, "num_heads": 0}, "num_heads should be greater than 0, found 0"),
+        ({**MHA, "dropout": 1.5}, "dropout should be less than 1, found 1.5"),
         ({**MHA, "output_shape": 0}, "output_shape"),
         ({**MHA, "output_shape": []}, "output_shape"),
-        ({**MHA, "output_shape_": 4}, "Extra inputs"),
+        ({**MHA, "output_shape_": 4}, "unknown key 'output_shape_'"),
         ({**MHA, "flash_attention": True, "dropout": 0.1}, "does not support dropout"),
     ],
 )
 def test_invalid_arguments_are_refused(data, message):
-    with pytest.raises(ValidationError, match=message):
-        parse_layer(data)
+    assert message in refusal(data)
 
 
 def test_keras_refuses_what_the_schema_refuses():

@@ -95,7 +95,7 @@ def test_weights_need_known_sizes(data, input_shape):
     spec.output_shape(input_shape)
     with pytest.raises(ShapeError):
         spec.weight_shapes(input_shape)
-    with pytest.raises(ValueError, match="fully-defined"):
+    with pytest.raises(ValueError):  # Keras refuses as well (in its own words, which this test leaves alone)
         make_layer(spec)(keras.Input(shape=input_shape))
 
 
