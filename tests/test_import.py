@@ -293,6 +293,16 @@ def test_layer_arguments_nnconf_refuses_name_the_layer():
         config_from_keras(keras.Model(inputs, sequence))
 
 
+def test_layer_arguments_the_schema_refuses_are_said_in_nnconfs_words():
+    inputs = keras.Input((5,))
+    model = keras.Model(inputs, keras.layers.Dropout(0.5, seed=-3, name="drop")(inputs))
+    model.compile(loss="mse")
+    with pytest.raises(UnsupportedModel) as refused:
+        config_from_keras(model)
+    assert str(refused.value) == "layer 'drop' (Dropout) has arguments nnconf refuses: " \
+                                 "seed should be at least 0, found -3 [seed]"
+
+
 def test_load_refuses_files_that_are_not_keras_archives(tmp_path):
     text = tmp_path / "model.h5"
     text.write_text("not a model")

@@ -26,6 +26,7 @@ from nnconf.config.losses import LOSS_SPELLINGS, LOSSES, REGRESSION_LOSSES
 from nnconf.config.metrics import METRICS
 from nnconf.config.model import Config
 from nnconf.config.optimizers import OPTIMIZERS, SCHEDULES
+from nnconf.config.validation import python_findings
 from nnconf.engine.archives import KerasFileError, python_code, read_keras_config
 from nnconf.engine.naming import keras_class_name
 
@@ -496,17 +497,15 @@ def _validated_layer(data: dict, keras_name: str) -> dict:
         LAYER_CLASSES[data["type"]].model_validate(data)
     except ValidationError as error:
         raise UnsupportedModel(
-            f"layer {keras_name!r} ({data['type']}) has arguments nnconf refuses: {_errors(error)}") from None
+            f"layer {keras_name!r} ({data['type']}) has arguments nnconf refuses: {_errors(error, data)}") from None
     return data
 
 
-def _errors(error: ValidationError, limit: int = 3) -> str:
-    parts = []
-    for item in error.errors()[:limit]:
-        location = ".".join(str(part) for part in item["loc"] if not str(part).startswith(("function-", "tagged")))
-        message = item["msg"].removeprefix("Value error, ")
-        parts.append(f"{location}: {message}" if location and not message.startswith(location) else message)
-    more = len(error.errors()) - limit
+def _errors(error: ValidationError, data: dict, limit: int = 3) -> str:
+    """The first ``limit`` problems with ``data``, in nnconf's words (those of ``nnconf validate``)."""
+    findings = python_findings(error, data, {})
+    parts = [finding.message + (f" [{finding.path}]" if finding.path else "") for finding in findings[:limit]]
+    more = len(findings) - limit
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
@@ -947,7 +946,7 @@ def _validated(data: dict) -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as error:
-        raise UnsupportedModel(f"the imported config does not validate: {_errors(error)}") from None
+        raise UnsupportedModel(f"the imported config does not validate: {_errors(error, data)}") from None
     from nnconf.analysis.pipeline import check_config
     from nnconf.findings import Severity
 
