@@ -6,7 +6,7 @@ Each takes a batch of images, (batch, rows, cols, channels) or with ``data_forma
 unchanged in inference, as Keras does; only Resizing and the crops change the shape.
 """
 
-from typing import Annotated, Any, ClassVar, Literal, Optional, Union
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Optional, Union
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -22,27 +22,29 @@ Interpolation = Literal["nearest", "bilinear"]
 FillMode = Literal["reflect", "wrap", "constant", "nearest"]
 
 
-def check_factor(value: Any, field: str, low: float, high: float) -> Any:
-    """Keras's check of a factor: one number within [low, high], or a pair reaching into that range."""
-    if value is None:
-        return value
-    if isinstance(value, list):
-        if value[0] > high or value[1] < low:
-            raise ValueError(f"{field} {value} lies outside [{low:g}, {high:g}]; a pair must reach into that range")
-    elif not low <= value <= high:
-        raise ValueError(f"{field} must be within [{low:g}, {high:g}] (or a [lower, upper] pair), found {value:g}")
-    return value
+class Bounds(NamedTuple):
+    """The range Keras checks a factor against: ``each`` number of a pair, or (as most layers check)
+    one number within the range or a pair that reaches into it."""
 
+    low: float
+    high: float
+    each: bool = False
+    low_open: bool = False
 
-def check_each_factor(value: Any, field: str, low: float, high: float, low_open: bool = False) -> Any:
-    """Keras's stricter check of some factors: the number, or each number of the pair, in the range."""
-    if value is None:
+    def check(self, value: Any, field: str) -> Any:
+        if value is None:
+            return value
+        if isinstance(value, list) and not self.each:
+            if value[0] > self.high or value[1] < self.low:
+                raise ValueError(f"{field} {value} lies outside [{self.low:g}, {self.high:g}]; a pair must reach "
+                                 "into that range")
+            return value
+        for number in value if isinstance(value, list) else [value]:
+            if not self.low <= number <= self.high or (self.low_open and number == self.low):
+                bounds = f"{'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+                pair = ", each number of a pair too" if self.each else " (or a [lower, upper] pair reaching into it)"
+                raise ValueError(f"{field} must be within {bounds}{pair}, found {number:g}")
         return value
-    for number in value if isinstance(value, list) else [value]:
-        if number > high or number < low or (low_open and number == low):
-            bounds = f"{'(' if low_open else '['}{low:g}, {high:g}]"
-            raise ValueError(f"{field} must be within {bounds}, each number of a pair too, found {number:g}")
-    return value
 
 
 class ImageLayer(Layer):
@@ -55,8 +57,16 @@ class ImageLayer(Layer):
 
     # Whether the layer's colour operations need RGB images (three channels).
     RGB: ClassVar[bool] = False
+    # The bounds of the layer's random factors, by field.
+    FACTOR_BOUNDS: ClassVar[dict[str, Bounds]] = {}
 
     data_format: DataFormat = None
+
+    @field_validator("*")
+    @classmethod
+    def _factor_within_bounds(cls, value: Any, info: ValidationInfo) -> Any:
+        bounds = cls.FACTOR_BOUNDS.get(info.field_name)
+        return value if bounds is None else bounds.check(value, info.field_name)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         channels_first = self.data_format == "channels_first"
@@ -180,13 +190,10 @@ class RandomRotation(Geometric):
             [lower, upper] draws from that range. Within [-1, 1].
     """
 
+    FACTOR_BOUNDS = {"factor": Bounds(-1, 1)}
+
     type: Literal["RandomRotation"]
     factor: Factor
-
-    @field_validator("factor")
-    @classmethod
-    def _factor(cls, value: Factor) -> Factor:
-        return check_factor(value, "factor", -1, 1)
 
 
 class RandomZoom(Geometric):
@@ -198,14 +205,11 @@ class RandomZoom(Geometric):
         width_factor: the horizontal zoom, likewise; null keeps the aspect ratio (zooms as height).
     """
 
+    FACTOR_BOUNDS = dict.fromkeys(("height_factor", "width_factor"), Bounds(-1, 1, each=True, low_open=True))
+
     type: Literal["RandomZoom"]
     height_factor: Factor
     width_factor: Optional[Factor] = None
-
-    @field_validator("height_factor", "width_factor")
-    @classmethod
-    def _factor(cls, value: Optional[Factor], info: ValidationInfo) -> Optional[Factor]:
-        return check_each_factor(value, info.field_name, -1, 1, low_open=True)
 
 
 class RandomTranslation(Geometric):
@@ -217,14 +221,11 @@ class RandomTranslation(Geometric):
         width_factor: the horizontal shift as a fraction of the width, likewise.
     """
 
+    FACTOR_BOUNDS = dict.fromkeys(("height_factor", "width_factor"), Bounds(-1, 1, each=True))
+
     type: Literal["RandomTranslation"]
     height_factor: Factor
     width_factor: Factor
-
-    @field_validator("height_factor", "width_factor")
-    @classmethod
-    def _factor(cls, value: Factor, info: ValidationInfo) -> Factor:
-        return check_each_factor(value, info.field_name, -1, 1)
 
 
 class RandomShear(Geometric):
@@ -236,14 +237,11 @@ class RandomShear(Geometric):
         y_factor: the vertical shear, likewise.
     """
 
+    FACTOR_BOUNDS = dict.fromkeys(("x_factor", "y_factor"), Bounds(0, 1, each=True))
+
     type: Literal["RandomShear"]
     x_factor: Factor = 0.0
     y_factor: Factor = 0.0
-
-    @field_validator("x_factor", "y_factor")
-    @classmethod
-    def _factor(cls, value: Factor, info: ValidationInfo) -> Factor:
-        return check_each_factor(value, info.field_name, 0, 1)
 
 
 class RandomPerspective(RandomImageLayer):
@@ -256,16 +254,13 @@ class RandomPerspective(RandomImageLayer):
         fill_value: the value of points outside the image.
     """
 
+    FACTOR_BOUNDS = {"factor": Bounds(0, 1)}
+
     type: Literal["RandomPerspective"]
     factor: Factor = 1.0
     scale: Annotated[float, Field(ge=0, le=1)] = 1.0
     interpolation: Interpolation = "bilinear"
     fill_value: float = 0.0
-
-    @field_validator("factor")
-    @classmethod
-    def _factor(cls, value: Factor) -> Factor:
-        return check_factor(value, "factor", 0, 1)
 
 
 class RandomElasticTransform(RandomImageLayer):
@@ -280,6 +275,8 @@ class RandomElasticTransform(RandomImageLayer):
         value_range: the range of the pixel values, [low, high].
     """
 
+    FACTOR_BOUNDS = dict.fromkeys(("factor", "scale"), Bounds(0, 1))
+
     type: Literal["RandomElasticTransform"]
     factor: Factor = 1.0
     scale: Factor = 1.0
@@ -287,11 +284,6 @@ class RandomElasticTransform(RandomImageLayer):
     fill_mode: Literal["reflect", "wrap", "constant", "nearest", "mirror"] = "reflect"
     fill_value: float = 0.0
     value_range: ValueRange = [0, 255]
-
-    @field_validator("factor", "scale")
-    @classmethod
-    def _factor(cls, value: Factor, info: ValidationInfo) -> Factor:
-        return check_factor(value, info.field_name, 0, 1)
 
 
 class ColourLayer(RandomImageLayer):
@@ -301,14 +293,9 @@ class ColourLayer(RandomImageLayer):
         value_range: the range of the pixel values, [low, high]: [0, 255] or [0, 1] as the images come.
     """
 
-    FACTOR_BOUNDS: ClassVar[tuple[float, float]] = (-1, 1)
+    FACTOR_BOUNDS = {"factor": Bounds(-1, 1)}
 
     value_range: ValueRange = [0, 255]
-
-    @field_validator("factor", check_fields=False)
-    @classmethod
-    def _factor(cls, value: Factor) -> Factor:
-        return check_factor(value, "factor", *cls.FACTOR_BOUNDS)
 
 
 class RandomContrast(ColourLayer):
@@ -319,7 +306,7 @@ class RandomContrast(ColourLayer):
             [1 - lower, 1 + upper]); within [0, 1].
     """
 
-    FACTOR_BOUNDS = (0, 1)
+    FACTOR_BOUNDS = {"factor": Bounds(0, 1)}
 
     type: Literal["RandomContrast"]
     factor: Factor
@@ -344,7 +331,7 @@ class RandomHue(ColourLayer):
         factor: the largest shift as a fraction of the hue circle, within [0, 1] (or a pair).
     """
 
-    FACTOR_BOUNDS = (0, 1)
+    FACTOR_BOUNDS = {"factor": Bounds(0, 1)}
     RGB = True
 
     type: Literal["RandomHue"]
@@ -371,7 +358,7 @@ class RandomSharpness(ColourLayer):
         factor: the sharpness factor's range, within [0, 1] (or a pair): 0 blurs, 1 sharpens fully.
     """
 
-    FACTOR_BOUNDS = (0, 1)
+    FACTOR_BOUNDS = {"factor": Bounds(0, 1)}
 
     type: Literal["RandomSharpness"]
     factor: Factor
@@ -397,7 +384,7 @@ class RandomPosterization(ColourLayer):
         factor: the largest number of bits kept, an int within [1, 8] (or a pair of ints).
     """
 
-    FACTOR_BOUNDS = (1, 8)
+    FACTOR_BOUNDS = {"factor": Bounds(1, 8)}
 
     type: Literal["RandomPosterization"]
     factor: Union[int, Annotated[list[int], Field(min_length=2, max_length=2)]]
@@ -410,7 +397,7 @@ class RandomInvert(ColourLayer):
         factor: the probability of inverting an image, within [0, 1] (a pair: drawn from it).
     """
 
-    FACTOR_BOUNDS = (0, 1)
+    FACTOR_BOUNDS = {"factor": Bounds(0, 1)}
 
     type: Literal["RandomInvert"]
     factor: Factor = 1.0
@@ -436,7 +423,7 @@ class RandomGaussianBlur(ColourLayer):
         sigma: the standard deviation of the kernel, within [0, 1] (a pair: drawn from it).
     """
 
-    FACTOR_BOUNDS = (0, 1)
+    FACTOR_BOUNDS = dict.fromkeys(("factor", "sigma"), Bounds(0, 1))
 
     type: Literal["RandomGaussianBlur"]
     factor: Factor = 1.0
@@ -450,11 +437,6 @@ class RandomGaussianBlur(ColourLayer):
             raise ValueError(f"kernel_size must be odd, found {value}")
         return value
 
-    @field_validator("sigma")
-    @classmethod
-    def _sigma(cls, value: Factor) -> Factor:
-        return check_factor(value, "sigma", 0, 1)
-
 
 class RandomErasing(ColourLayer):
     """Fills a random rectangle of each image with a value or noise, in training.
@@ -466,17 +448,12 @@ class RandomErasing(ColourLayer):
         fill_value: the value filled in, one number or one per RGB channel; null fills Gaussian noise.
     """
 
-    FACTOR_BOUNDS = (0, 1)
+    FACTOR_BOUNDS = dict.fromkeys(("factor", "scale"), Bounds(0, 1))
 
     type: Literal["RandomErasing"]
     factor: Factor = 1.0
     scale: Factor = [0.02, 0.33]
     fill_value: Union[float, Annotated[list[float], Field(min_length=3, max_length=3)], None] = None
-
-    @field_validator("scale")
-    @classmethod
-    def _scale(cls, value: Factor) -> Factor:
-        return check_factor(value, "scale", 0, 1)
 
 
 class RandomColorJitter(RandomImageLayer):
@@ -490,22 +467,15 @@ class RandomColorJitter(RandomImageLayer):
         hue_factor: RandomHue's factor, within [0, 1].
     """
 
+    FACTOR_BOUNDS = {**dict.fromkeys(("brightness_factor", "saturation_factor"), Bounds(-1, 1)),
+                     **dict.fromkeys(("contrast_factor", "hue_factor"), Bounds(0, 1))}
+
     type: Literal["RandomColorJitter"]
     value_range: ValueRange = [0, 255]
     brightness_factor: Optional[Factor] = None
     contrast_factor: Optional[Factor] = None
     saturation_factor: Optional[Factor] = None
     hue_factor: Optional[Factor] = None
-
-    @field_validator("brightness_factor", "saturation_factor")
-    @classmethod
-    def _signed(cls, value: Optional[Factor], info: ValidationInfo) -> Optional[Factor]:
-        return check_factor(value, info.field_name, -1, 1)
-
-    @field_validator("contrast_factor", "hue_factor")
-    @classmethod
-    def _unsigned(cls, value: Optional[Factor], info: ValidationInfo) -> Optional[Factor]:
-        return check_factor(value, info.field_name, 0, 1)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         shape = super().output_shape(input_shape)
@@ -528,16 +498,13 @@ class Solarization(ImageLayer):
         seed: seed of the random draws.
     """
 
+    FACTOR_BOUNDS = dict.fromkeys(("addition_factor", "threshold_factor"), Bounds(0, 1, each=True))
+
     type: Literal["Solarization"]
     addition_factor: Factor = 0.0
     threshold_factor: Factor = 0.0
     value_range: ValueRange = [0, 255]
     seed: Optional[Seed] = None
-
-    @field_validator("addition_factor", "threshold_factor")
-    @classmethod
-    def _factor(cls, value: Factor, info: ValidationInfo) -> Factor:
-        return check_each_factor(value, info.field_name, 0, 1)
 
 
 class AutoContrast(ImageLayer):
@@ -588,14 +555,11 @@ class Policy(RandomImageLayer):
         interpolation: ``bilinear`` or ``nearest``.
     """
 
+    FACTOR_BOUNDS = {"factor": Bounds(0, 1)}
+
     value_range: ValueRange = [0, 255]
     factor: Factor
     interpolation: Interpolation = "bilinear"
-
-    @field_validator("factor")
-    @classmethod
-    def _factor(cls, value: Factor) -> Factor:
-        return check_factor(value, "factor", 0, 1)
 
 
 class AugMix(Policy):
@@ -639,13 +603,10 @@ class CutMix(RandomImageLayer):
         factor: the Beta distribution's parameter of the patch size, within [0, 1] (or a pair).
     """
 
+    FACTOR_BOUNDS = {"factor": Bounds(0, 1)}
+
     type: Literal["CutMix"]
     factor: Factor = 1.0
-
-    @field_validator("factor")
-    @classmethod
-    def _factor(cls, value: Factor) -> Factor:
-        return check_factor(value, "factor", 0, 1)
 
 
 class MixUp(RandomImageLayer):
