@@ -106,7 +106,7 @@ class StrictModel(BaseModel):
     @classmethod
     def positional_fields(cls) -> tuple[str, ...]:
         """The arguments that may be given by position in Python, in order (none, unless a section says)."""
-        return ()
+        return cls.POSITIONAL or ()
 
     @classmethod
     def _with_positional(cls, args: tuple, values: dict[str, Any]) -> dict[str, Any]:

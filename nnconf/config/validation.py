@@ -27,17 +27,13 @@ def _names(*specs) -> tuple[str, ...]:
     return tuple(name for spec in specs for name in spec.names())
 
 
+_SPECS = {"optimizer": OPTIMIZERS, "loss": LOSSES, "initializer": INITIALIZERS, "regularizer": REGULARIZERS,
+          "constraint": CONSTRAINTS, "metric": METRICS, "learning-rate schedule": SCHEDULES}
 # What a name may be, by the kind of thing it names (for hints where pydantic gives no list).
-_NAMES = {
-    "optimizer": _names(*OPTIMIZERS), "loss": _names(*LOSSES), "initializer": _names(*INITIALIZERS),
-    "regularizer": _names(*REGULARIZERS), "constraint": _names(*CONSTRAINTS), "metric": _names(*METRICS),
-    "learning-rate schedule": _names(*SCHEDULES),
-}
+_NAMES = {kind: _names(*specs) for kind, specs in _SPECS.items()}
 # Keras's other spellings of those names (Adam, SparseCategoricalCrossentropy), for "did you mean".
-_SPELLED = {"optimizer": OPTIMIZERS, "loss": LOSSES, "initializer": INITIALIZERS, "regularizer": REGULARIZERS,
-            "constraint": CONSTRAINTS, "metric": METRICS, "learning-rate schedule": SCHEDULES}
 _SPELLED = {kind: tuple(spelling for spec in specs for spelling in spec.keras_spellings())
-            for kind, specs in _SPELLED.items()}
+            for kind, specs in _SPECS.items()}
 # Every name a shorthand may hold, for overrides into one (--set optimizer.learning_rate=0.01).
 _SPEC_NAMES = frozenset(ACTIVATION_NAMES).union(*_NAMES.values())
 
@@ -276,7 +272,6 @@ def _render(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-
 # --- configs made and changed in Python ------------------------------------------------------------
 
 
@@ -305,7 +300,7 @@ def replaced(section: BaseModel, changes: Mapping[str, Any]) -> BaseModel:
     try:
         return type(section).model_validate(data, context=context)
     except ValidationError as error:
-        raise ConfigError(errors_to_findings(error.errors(), data, SourceMap(), context.get("sections", {}))) from None
+        raise ConfigError(python_findings(error, data, context)) from None
 
 
 class _PathError(Exception):
