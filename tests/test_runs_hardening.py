@@ -134,6 +134,7 @@ def test_a_run_directory_being_written_refuses_a_second_writer(tmp_path):
         kill(process)
     assert epochs_done(tmp_path / "run") >= 1
     RunLock(tmp_path / "run").release()  # the lock went with its process
+    assert not (tmp_path / "run" / ".lock").exists()  # and a writer that ends removes its lock file
 
 
 def test_writers_never_share_a_temporary_file(tmp_path):

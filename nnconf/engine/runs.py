@@ -18,6 +18,7 @@ Layout::
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -48,30 +49,48 @@ def safe_name(name: str) -> str:
 
 class RunLock:
     """This process's claim to write a run directory: an OS lock on its ``.lock`` file, which the
-    system drops when the process ends, however it ends. The file names the holder's process id."""
+    system drops when the process ends, however it ends. The file names the holder's process id,
+    and a holder that ends normally removes it."""
 
     def __init__(self, directory: Path):
-        self.directory = directory
-        path = directory / LOCK_FILE
-        try:
-            self._handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as error:
-            raise RunDirError(f"cannot write into the run directory {directory}: {error.strerror or error}") from None
-        try:
-            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(self._handle, 32, 0).decode(errors="replace").strip() or "?"
-            os.close(self._handle)
-            raise RunDirError(f"{directory} is being written by process {holder}; a run has one writer at a time "
-                              "(wait for that process to end, or stop it, then --resume the run)") from None
-        except OSError as error:  # a file system without locks
-            os.close(self._handle)
-            raise RunDirError(f"cannot lock the run directory {directory}: {error.strerror or error}") from None
+        self.directory, self._path = directory, directory / LOCK_FILE
+        while True:
+            self._handle = self._locked_handle()
+            if self._still_the_lock_file():
+                break
+            os.close(self._handle)  # its holder removed it as it ended: lock the file that replaced it
         os.ftruncate(self._handle, 0)
         os.pwrite(self._handle, f"{os.getpid()}\n".encode(), 0)
 
+    def _locked_handle(self) -> int:
+        try:
+            handle = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as error:
+            raise RunDirError(f"cannot write into the run directory {self.directory}: {error.strerror or error}") \
+                from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(handle, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(handle)
+            raise RunDirError(f"{self.directory} is being written by process {holder}; a run has one writer at a "
+                              "time (wait for that process to end, or stop it, then --resume the run)") from None
+        except OSError as error:  # a file system without locks
+            os.close(handle)
+            raise RunDirError(f"cannot lock the run directory {self.directory}: {error.strerror or error}") from None
+        return handle
+
+    def _still_the_lock_file(self) -> bool:
+        try:
+            named, held = os.stat(self._path), os.fstat(self._handle)
+        except FileNotFoundError:
+            return False
+        return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
+
     def release(self) -> None:
         if self._handle is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._path)  # first: whoever locks after this locks a new file
             os.close(self._handle)  # closing drops the lock
             self._handle = None
 
