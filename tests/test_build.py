@@ -115,6 +115,10 @@ EVERY_LAYER = {
     "CutMix": ({}, (8, 8, 3)),
     "MixUp": ({}, (8, 8, 3)),
     "MaxNumBoundingBoxes": ({"max_number": 2}, (8, 8, 3)),
+    "GroupNormalization": ({"groups": 2}, (6, 4)),
+    "RMSNormalization": ({}, (6, 4)),
+    "UnitNormalization": ({}, (6, 4)),
+    "SpectralNormalization": ({"layer": {"type": "Dense", "units": 3}}, (4,)),
 }
 
 

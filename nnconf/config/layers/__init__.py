@@ -19,7 +19,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
         "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
     ),
-    "normalization": ("BatchNormalization", "LayerNormalization"),
+    "normalization": (
+        "BatchNormalization", "LayerNormalization", "GroupNormalization", "RMSNormalization", "UnitNormalization",
+        "SpectralNormalization",
+    ),
     "regularization": ("SpatialDropout1D", "SpatialDropout2D", "GaussianNoise"),
     "preprocessing": (
         "Rescaling", "Normalization", "Discretization", "CategoryEncoding", "Hashing", "HashedCrossing",

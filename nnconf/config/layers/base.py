@@ -6,7 +6,8 @@ count follows. Shapes never include the batch axis; ``None`` is a dimension of u
 """
 
 import math
-from typing import Annotated, Any, ClassVar, Literal, Mapping, Optional, Union, get_args
+from contextlib import contextmanager
+from typing import Annotated, Any, ClassVar, Iterator, Literal, Mapping, Optional, Union, get_args
 
 from pydantic import Field, model_validator
 from typing_extensions import TypeAliasType
@@ -126,6 +127,22 @@ LAYER_ALIASES = Spellings({
 
 # Any layer type, chosen by its ``type``: what a model's ``layers`` and a wrapper's ``layer`` hold.
 AnyLayer = Annotated[Layer, ChosenBy("AnyLayer", _layer_classes, "type", spellings=LAYER_ALIASES)]
+
+
+def check_wrapped(wrapper: str, layer: Layer) -> None:
+    """A wrapped layer has no ``inputs`` or ``weights`` of its own: the wrapper alone is wired and loaded."""
+    for key in ("inputs", "weights"):
+        if getattr(layer, key) is not None:
+            raise ValueError(f"the layer inside {wrapper} cannot have {key!r}; give it to the {wrapper} instead")
+
+
+@contextmanager
+def located_at(key: str) -> Iterator[None]:
+    """Shape errors of a wrapped layer, located on the wrapper's field that holds it."""
+    try:
+        yield
+    except ShapeError as error:
+        raise ShapeError(error.message, field=key, hint=error.hint) from None
 
 
 # Keras's data_format argument; None means Keras's configured default, channels_last.

@@ -1,13 +1,14 @@
 """Recurrent layers (SimpleRNN, LSTM, GRU) and the wrappers that apply a layer along a sequence."""
 
-from contextlib import contextmanager
-from typing import ClassVar, Iterator, Literal, Optional, Union
+from typing import ClassVar, Literal, Optional, Union
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from nnconf.config.base import PositiveInt, Rate, Seed
 from nnconf.config.functions import Activation, Constraint, Initializer, Regularizer
-from nnconf.config.layers.base import AnyLayer, Layer, Shape, ShapeError, require_known, require_rank
+from nnconf.config.layers.base import (
+    AnyLayer, Layer, Shape, ShapeError, check_wrapped, located_at, require_known, require_rank,
+)
 from nnconf.config.layers.core import KernelArguments
 
 
@@ -146,22 +147,6 @@ class GRU(Gated):
         return super().bias_shape()
 
 
-def _check_wrapped(wrapper: str, layer: Layer) -> None:
-    # The wrapper alone is wired and loaded, so these keys on the wrapped layer would be ignored.
-    for key in ("inputs", "weights"):
-        if getattr(layer, key) is not None:
-            raise ValueError(f"the layer inside {wrapper} cannot have {key!r}; give it to the {wrapper} instead")
-
-
-@contextmanager
-def _located_at(key: str) -> Iterator[None]:
-    # A finding about the wrapped layer belongs on the wrapper's field that holds it.
-    try:
-        yield
-    except ShapeError as error:
-        raise ShapeError(error.message, field=key, hint=error.hint) from None
-
-
 class Bidirectional(Layer):
     """Runs a recurrent layer forwards and a copy of it backwards over the sequence and merges the two.
 
@@ -199,7 +184,7 @@ class Bidirectional(Layer):
             if not isinstance(layer, Recurrent):
                 raise ValueError(f"Bidirectional needs a recurrent {info.field_name} (SimpleRNN, LSTM or GRU), "
                                  f"not {layer.type}")
-            _check_wrapped("Bidirectional", layer)
+            check_wrapped("Bidirectional", layer)
         return layer
 
     @model_validator(mode="after")
@@ -224,7 +209,7 @@ class Bidirectional(Layer):
     def output_shape(self, input_shape: Shape) -> Shape:
         # Both directions must take the input; agreeing in units and return_sequences, they give one shape.
         for key, layer in self._directions().values():
-            with _located_at(key):
+            with located_at(key):
                 shape = tuple(layer.output_shape(input_shape))
         if self.merge_mode == "concat":
             return shape[:-1] + (2 * shape[-1],)
@@ -237,7 +222,7 @@ class Bidirectional(Layer):
     def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
         shapes = {}
         for direction, (key, layer) in self._directions().items():
-            with _located_at(key):
+            with located_at(key):
                 weights = layer.weight_shapes(input_shape)
             shapes.update({f"{direction}_{name}": shape for name, shape in weights.items()})
         return shapes
@@ -261,12 +246,12 @@ class TimeDistributed(Layer):
     def _one_input(cls, layer: Layer) -> Layer:
         if layer.CALL_STYLE != "single":
             raise ValueError(f"TimeDistributed applies a layer that takes one input, and {layer.type} takes several")
-        _check_wrapped("TimeDistributed", layer)
+        check_wrapped("TimeDistributed", layer)
         return layer
 
     def output_shape(self, input_shape: Shape) -> Shape:
         self._require_time_axis(input_shape)
-        with _located_at("layer"):
+        with located_at("layer"):
             return (input_shape[0],) + tuple(self.layer.output_shape(tuple(input_shape[1:])))
 
     def trainable_weight(self, name: str) -> bool:
@@ -274,7 +259,7 @@ class TimeDistributed(Layer):
 
     def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
         self._require_time_axis(input_shape)
-        with _located_at("layer"):
+        with located_at("layer"):
             return self.layer.weight_shapes(tuple(input_shape[1:]))
 
     def _require_time_axis(self, input_shape: Shape) -> None:
