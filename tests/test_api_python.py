@@ -272,6 +272,14 @@ def test_a_replacement_that_does_not_check_out_raises_its_finding(path, value, r
     assert [(f.rule, f.path) for f in caught.value.findings] == [(rule, where)], describe(caught.value.findings)
 
 
+def test_a_copy_with_changes_is_checked_too():
+    config = mnist_from_classes()
+    assert config.model_copy(update={"seed": 3}).seed == 3
+    with pytest.raises(ConfigError) as caught:
+        config.model_copy(update={"model": {"input_shape": [4], "layers": [{"type": "Dense"}]}})
+    assert [(f.rule, f.path) for f in caught.value.findings] == [(codes.SCHEMA, "model.layers[0].units")]
+
+
 def test_configs_copy_and_pickle_as_checked_values():
     config = nnconf.load(CONFIGS / "functional.yaml")
     for copied in (copy.deepcopy(config), pickle.loads(pickle.dumps(config)), config.model_copy(deep=True)):

@@ -159,6 +159,10 @@ class StrictModel(BaseModel):
 
         return replaced(self, path if isinstance(path, Mapping) else {path: value})
 
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; one changed by ``update`` (field names and values) is checked, as ``replace`` checks."""
+        return self.replace(dict(update)) if update else super().model_copy(deep=deep)
+
     @classmethod
     def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
         constructed = super().model_construct(_fields_set, **values)
