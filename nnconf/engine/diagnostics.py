@@ -115,6 +115,8 @@ class Monitor(keras.callbacks.Callback):
         stopping = [f for f in fresh if _stops(f, self.settings.stop_on)]
         if stopping and self.stopped_by is None:
             self.stopped_by = stopping[0]
+        if self.stopped_by is not None and not during and epoch > self.first_epoch:
+            # At an epoch's end, after its checkpoint: the run stops where it can resume exactly.
             self.model.stop_training = True
 
     def _finding(self, symptom: Symptom) -> Finding:
@@ -272,7 +274,8 @@ class _Probe:
 
 
 def _monitored(model: keras.Model, config: Config, inference: Inference) -> list[tuple[keras.layers.Layer, LayerFacts]]:
-    """Each Keras layer with the config layer it was built from, in the order the model computes them."""
+    """Each Keras layer with the config layer it was built from, in the order the model computes them,
+    named as nnconf names it (``nnconf summary``), which a sequential model's Keras names need not be."""
     outputs = set(config.output_names()) if isinstance(config.model, FunctionalModel) else {inference.layers[-1].name}
     keras_layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     if isinstance(config.model, FunctionalModel):
@@ -284,7 +287,7 @@ def _monitored(model: keras.Model, config: Config, inference: Inference) -> list
     for layer, shape in pairs:
         if isinstance(layer.output, (list, tuple)):
             continue  # a layer of several outputs: none of the diagnostics reads those
-        facts = LayerFacts(name=layer.name, index=shape.index, type=shape.spec.type,
+        facts = LayerFacts(name=shape.name, index=shape.index, type=shape.spec.type,
                            activation=activation_of(shape.spec) or "linear", output=shape.name in outputs,
                            weighted=bool(layer.trainable_weights) and shape.spec.type not in NORMALIZATION)
         result.append((layer, facts))

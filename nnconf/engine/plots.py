@@ -43,24 +43,33 @@ def save(figure, path: str | Path) -> None:
 
 def training_curves(history: dict[str, list[float]], path: str | Path, *, title: str, outputs: Sequence[str] = ("",),
                     best_epoch: int | None = None, test: dict | None = None) -> bool:
+    """Writes the curves of a run (see ``training_figure``) as a PNG; False if there was nothing to draw."""
+    figure = training_figure(history, title=title, outputs=outputs, best_epoch=best_epoch, test=test)
+    if figure is None:
+        return False
+    save(figure, path)
+    return True
+
+
+def training_figure(history: dict[str, list[float]], *, title: str, outputs: Sequence[str] = ("",),
+                    best_epoch: int | None = None, test: dict | None = None):
     """The curves of a run: one row per model output (its loss, then its metrics), after a row with
     the total loss for several outputs; training and validation in each panel, the best epoch
     marked, the test score in the title, and a log scale where a loss spans decades.
 
     Args:
         history: per-epoch values by Keras's names (``loss``, ``val_loss``, ``out_accuracy``...).
-        path: the PNG to write.
         title: the run's name.
         outputs: the model's output names (``''`` for the one output of a sequential model).
         best_epoch: the epoch (1-based) the checkpoints judged best, marked in every panel.
         test: the final metrics (``metrics.json``), shown in the title.
 
     Returns:
-        Whether there was anything to draw.
+        A matplotlib figure, or None if the history holds nothing to draw.
     """
-    rows = _curve_rows(history, list(outputs))
+    rows = curve_rows(history, list(outputs))
     if not rows:
-        return False
+        return None
     plt = _pyplot()
     columns = max(len(row) for _, row in rows)
     figure, axes = plt.subplots(len(rows), columns, figsize=(PANEL[0] * columns, PANEL[1] * len(rows) + 0.6),
@@ -74,24 +83,28 @@ def training_curves(history: dict[str, list[float]], path: str | Path, *, title:
             _curve_panel(axis, history, names[column], label, best_epoch)
     figure.suptitle(_title(title, test, best_epoch))
     figure.tight_layout()
-    save(figure, path)
-    return True
+    return figure
 
 
-def _curve_rows(history: dict, outputs: list[str]) -> list[tuple[str, list[str]]]:
-    """(row label, metric names) by output; names are the training ones (``val_`` ones are drawn with them)."""
+def curve_rows(history: dict, outputs: list[str]) -> list[tuple[str, list[str]]]:
+    """(output, metric names) for each row of panels: the total loss, then each output's own (its loss
+    first), then anything left. Names are the training ones: ``val_`` ones are drawn with them."""
     names = [name for name in history if not name.startswith("val_") and name != "learning_rate"]
-    if outputs == [""] or len(outputs) < 2:
+    if len(outputs) < 2:
         return [("", names)] if names else []
-    rows = [("", ["loss"])] if "loss" in names else []
+    owned: dict[str, list[str]] = {output: [] for output in outputs}
+    rest = []
+    for name in names:
+        # The longest output name the metric starts with: 'a_b_loss' is output a_b's, not a's.
+        owner = max((o for o in outputs if name.startswith(f"{o}_")), key=len, default=None)
+        (owned[owner] if owner is not None and name != "loss" else rest).append(name)
+    rows = [("", ["loss"])] if "loss" in rest else []
     for output in outputs:
-        own = [name for name in names if name.startswith(f"{output}_")]
-        own.sort(key=lambda name: name != f"{output}_loss")  # the loss first
+        own = sorted(owned[output], key=lambda name: name != f"{output}_loss")  # the loss first
         if own:
             rows.append((output, own))
-    claimed = {name for _, row in rows for name in row}
-    rest = [name for name in names if name not in claimed]
-    return rows + ([("other", rest)] if rest else [])
+    others = [name for name in rest if name != "loss"]
+    return rows + ([("other", others)] if others else [])
 
 
 def _curve_panel(axis, history: dict, name: str, output: str, best_epoch: int | None) -> None:

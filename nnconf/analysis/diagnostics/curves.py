@@ -163,7 +163,7 @@ def _swings(losses: list[float]) -> list[tuple[int, float, float]]:
     return swings
 
 
-# A schedule whose "decay" rate of 2 doubles the learning rate every 10 steps (an epoch of the example).
+# A schedule whose "decay" rate of 2 doubles the learning rate every 10 steps (the example trains 7 an epoch).
 _GROWING = ("{{name: adam, learning_rate: {{name: exponential_decay, initial_learning_rate: 0.001, decay_steps: 10, "
             "decay_rate: {rate}}}}}")
 
@@ -191,7 +191,7 @@ class DivergingLoss(Diagnostic):
 
     code, name, severity = "NN608", "diverging-loss", Severity.ERROR
     failing = examples.digits([examples.HE_RELU], optimizer=_GROWING.format(rate=2.0), epochs=10)
-    fixed = examples.digits([examples.HE_RELU], optimizer=_GROWING.format(rate=0.5), epochs=10)
+    fixed = examples.digits([examples.HE_RELU], optimizer=_GROWING.format(rate=0.9), epochs=10)
 
     def judge(self, evidence: Evidence) -> Iterator[Symptom]:
         losses = evidence.losses

@@ -14,10 +14,16 @@ from nnconf.config.layers.base import AnyLayer, Layer, Shape, ShapeError
 FAMILIES: dict[str, tuple[str, ...]] = {
     "core": ("Dense", "Activation", "Dropout", "Flatten", "Embedding"),
     "activations": ("ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"),
-    "convolution": ("Conv1D", "Conv2D", "Conv3D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose"),
+    "convolution": (
+        "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
+        "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    ),
     "pooling": (
         "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
-        "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+        "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+        "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D",
+        "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+        "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
     ),
     "normalization": (
         "BatchNormalization", "LayerNormalization", "GroupNormalization", "RMSNormalization", "UnitNormalization",
@@ -36,7 +42,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "Solarization", "AutoContrast", "Equalization", "ContrastLimitedAdaptiveHistogramEqualization",
         "AugMix", "RandAugment", "CutMix", "MixUp", "MaxNumBoundingBoxes",
     ),
-    "reshaping": ("Reshape", "Permute", "RepeatVector", "UpSampling2D", "ZeroPadding2D", "Cropping2D"),
+    "reshaping": (
+        "Reshape", "Permute", "RepeatVector", "UpSampling1D", "UpSampling2D", "UpSampling3D",
+        "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
+    ),
     "merging": ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot"),
     "rnn": ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"),
     "attention": ("MultiHeadAttention",),

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1D, Conv2D, Conv3D, SeparableConv2D, DepthwiseConv2D, Conv2DTranspose.
+"""Convolution layers: Conv1D/2D/3D, SeparableConv1D/2D, DepthwiseConv1D/2D, Conv1D/2D/3DTranspose.
 
 Also the base for every layer over spatial axes and a channel axis, which pooling shares.
 """
@@ -34,7 +34,8 @@ class SpatialLayer(Layer):
 
     data_format: DataFormat = None
 
-    @field_validator("kernel_size", "strides", "dilation_rate", "output_padding", "pool_size", check_fields=False)
+    @field_validator("kernel_size", "strides", "dilation_rate", "output_padding", "pool_size", "output_size",
+                     check_fields=False)
     @classmethod
     def _one_per_axis(cls, value, info):
         if isinstance(value, list) and len(value) != cls.RANK:
@@ -200,16 +201,13 @@ class DepthwiseArguments(Layer):
     bias_constraint: Optional[Constraint] = None
 
 
-class DepthwiseConv2D(ConvolutionWindow, DepthwiseArguments):
-    """2D depthwise convolution: each input channel convolved on its own with ``depth_multiplier`` filters.
+class DepthwiseConvolution(ConvolutionWindow, DepthwiseArguments):
+    """Depthwise convolution: each input channel convolved on its own with ``depth_multiplier`` filters.
 
     Args:
         depth_multiplier: output channels per input channel.
     """
 
-    RANK: ClassVar[int] = 2
-
-    type: Literal["DepthwiseConv2D"]
     depth_multiplier: PositiveInt = 1
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -222,6 +220,22 @@ class DepthwiseConv2D(ConvolutionWindow, DepthwiseArguments):
         if self.use_bias:
             shapes["bias"] = (channels * self.depth_multiplier,)
         return shapes
+
+
+class DepthwiseConv1D(DepthwiseConvolution):
+    """1D depthwise convolution over the steps of a sequence."""
+
+    RANK: ClassVar[int] = 1
+
+    type: Literal["DepthwiseConv1D"]
+
+
+class DepthwiseConv2D(DepthwiseConvolution):
+    """2D depthwise convolution over the rows and columns of an image."""
+
+    RANK: ClassVar[int] = 2
+
+    type: Literal["DepthwiseConv2D"]
 
 
 class SeparableArguments(DepthwiseArguments):
@@ -238,17 +252,14 @@ class SeparableArguments(DepthwiseArguments):
     pointwise_constraint: Optional[Constraint] = None
 
 
-class SeparableConv2D(ConvolutionWindow, SeparableArguments):
-    """2D separable convolution: a depthwise convolution, then a 1x1 convolution mixing the channels.
+class SeparableConvolution(ConvolutionWindow, SeparableArguments):
+    """Separable convolution: a depthwise convolution, then a pointwise (size 1) convolution mixing the channels.
 
     Args:
         filters: number of output channels.
         depth_multiplier: channels per input channel between the depthwise and the pointwise step.
     """
 
-    RANK: ClassVar[int] = 2
-
-    type: Literal["SeparableConv2D"]
     filters: PositiveInt
     depth_multiplier: PositiveInt = 1
 
@@ -267,8 +278,24 @@ class SeparableConv2D(ConvolutionWindow, SeparableArguments):
         return shapes
 
 
-class Conv2DTranspose(ConvolutionWindow, KernelArguments):
-    """2D transposed convolution ("deconvolution"), upsampling rows and columns by ``strides``.
+class SeparableConv1D(SeparableConvolution):
+    """1D separable convolution over the steps of a sequence."""
+
+    RANK: ClassVar[int] = 1
+
+    type: Literal["SeparableConv1D"]
+
+
+class SeparableConv2D(SeparableConvolution):
+    """2D separable convolution over the rows and columns of an image."""
+
+    RANK: ClassVar[int] = 2
+
+    type: Literal["SeparableConv2D"]
+
+
+class ConvolutionTranspose(ConvolutionWindow, KernelArguments):
+    """Transposed convolution ("deconvolution"), upsampling the spatial axes by ``strides``.
 
     Args:
         filters: number of output channels.
@@ -277,10 +304,8 @@ class Conv2DTranspose(ConvolutionWindow, KernelArguments):
             ``same``: ``size * strides``).
     """
 
-    RANK: ClassVar[int] = 2
     STRIDES_EXCLUDE_DILATION: ClassVar[bool] = True
 
-    type: Literal["Conv2DTranspose"]
     filters: PositiveInt
     output_padding: Union[NonNegativeInt, list[NonNegativeInt], None] = None
 
@@ -314,3 +339,26 @@ class Conv2DTranspose(ConvolutionWindow, KernelArguments):
             shapes["bias"] = (self.filters,)
         return shapes
 
+
+class Conv1DTranspose(ConvolutionTranspose):
+    """1D transposed convolution, upsampling the steps of a sequence."""
+
+    RANK: ClassVar[int] = 1
+
+    type: Literal["Conv1DTranspose"]
+
+
+class Conv2DTranspose(ConvolutionTranspose):
+    """2D transposed convolution, upsampling the rows and columns of an image."""
+
+    RANK: ClassVar[int] = 2
+
+    type: Literal["Conv2DTranspose"]
+
+
+class Conv3DTranspose(ConvolutionTranspose):
+    """3D transposed convolution, upsampling a volume (depth, rows, columns)."""
+
+    RANK: ClassVar[int] = 3
+
+    type: Literal["Conv3DTranspose"]

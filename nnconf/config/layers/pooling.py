@@ -1,4 +1,5 @@
-"""Pooling layers: max and average pooling over windows, and global pooling over all spatial axes."""
+"""Pooling layers: max and average pooling over windows, adaptive pooling to a fixed output size, and
+global pooling over all spatial axes."""
 
 from typing import ClassVar, Literal, Optional
 
@@ -81,6 +82,68 @@ class AveragePooling3D(Pooling):
     type: Literal["AveragePooling3D"]
 
 
+class AdaptivePooling(SpatialLayer):
+    """Pools each channel over windows chosen to give ``output_size`` along each spatial axis.
+
+    Args:
+        output_size: the size of each spatial axis of the output, one int for all or one per axis.
+    """
+
+    output_size: IntOrTuple
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        _, channels = self.split(input_shape)
+        return self.join(self.per_axis("output_size"), channels)
+
+
+class AdaptiveAveragePooling1D(AdaptivePooling):
+    """Averages each channel over windows of steps, to ``output_size`` steps."""
+
+    RANK: ClassVar[int] = 1
+
+    type: Literal["AdaptiveAveragePooling1D"]
+
+
+class AdaptiveAveragePooling2D(AdaptivePooling):
+    """Averages each channel over windows of rows and columns, to ``output_size`` rows and columns."""
+
+    RANK: ClassVar[int] = 2
+
+    type: Literal["AdaptiveAveragePooling2D"]
+
+
+class AdaptiveAveragePooling3D(AdaptivePooling):
+    """Averages each channel over windows of depth, rows and columns, to ``output_size`` of each."""
+
+    RANK: ClassVar[int] = 3
+
+    type: Literal["AdaptiveAveragePooling3D"]
+
+
+class AdaptiveMaxPooling1D(AdaptivePooling):
+    """Takes the maximum of each channel over windows of steps, to ``output_size`` steps."""
+
+    RANK: ClassVar[int] = 1
+
+    type: Literal["AdaptiveMaxPooling1D"]
+
+
+class AdaptiveMaxPooling2D(AdaptivePooling):
+    """Takes the maximum of each channel over windows of rows and columns, to ``output_size`` of each."""
+
+    RANK: ClassVar[int] = 2
+
+    type: Literal["AdaptiveMaxPooling2D"]
+
+
+class AdaptiveMaxPooling3D(AdaptivePooling):
+    """Takes the maximum of each channel over windows of depth, rows and columns, to ``output_size`` of each."""
+
+    RANK: ClassVar[int] = 3
+
+    type: Literal["AdaptiveMaxPooling3D"]
+
+
 class GlobalPooling(SpatialLayer):
     """Pools each channel over all spatial axes at once.
 
@@ -111,6 +174,14 @@ class GlobalAveragePooling2D(GlobalPooling):
     type: Literal["GlobalAveragePooling2D"]
 
 
+class GlobalAveragePooling3D(GlobalPooling):
+    """Averages each channel over all depth, rows and columns."""
+
+    RANK: ClassVar[int] = 3
+
+    type: Literal["GlobalAveragePooling3D"]
+
+
 class GlobalMaxPooling1D(GlobalPooling):
     """Takes the maximum of each channel over all steps."""
 
@@ -126,3 +197,10 @@ class GlobalMaxPooling2D(GlobalPooling):
 
     type: Literal["GlobalMaxPooling2D"]
 
+
+class GlobalMaxPooling3D(GlobalPooling):
+    """Takes the maximum of each channel over all depth, rows and columns."""
+
+    RANK: ClassVar[int] = 3
+
+    type: Literal["GlobalMaxPooling3D"]

@@ -1,10 +1,10 @@
-"""Reshaping layers: Reshape, Permute, RepeatVector, UpSampling2D, ZeroPadding2D, Cropping2D.
+"""Reshaping layers: Reshape, Permute, RepeatVector, and UpSampling, ZeroPadding and Cropping in 1D, 2D, 3D.
 
 Flatten is a core layer (``core.py``).
 """
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import Field
 
@@ -13,24 +13,14 @@ from nnconf.config.layers.base import (
     DataFormat, Layer, Shape, ShapeError, as_tuple, format_shape, require_rank,
 )
 PositivePair = Annotated[list[PositiveInt], Field(min_length=2, max_length=2)]
+PositiveTriple = Annotated[list[PositiveInt], Field(min_length=3, max_length=3)]
 NonNegativePair = Annotated[list[NonNegativeInt], Field(min_length=2, max_length=2)]
 # Keras takes each axis's amount as one int (both sides) or a (before, after) pair, independently.
-SideAmounts = Union[NonNegativeInt, Annotated[list[Union[NonNegativeInt, NonNegativePair]],
-                                              Field(min_length=2, max_length=2)]]
+AxisAmount = Union[NonNegativeInt, NonNegativePair]
+SideAmounts = Union[NonNegativeInt, Annotated[list[AxisAmount], Field(min_length=2, max_length=2)]]
+SideAmounts3D = Union[NonNegativeInt, Annotated[list[AxisAmount], Field(min_length=3, max_length=3)]]
 
-
-def spatial_axes(data_format: str | None) -> tuple[int, int]:
-    """Indices of the two spatial axes in a sample shape of rank 3.
-
-    ``None`` means Keras's configured ``image_data_format``, whose default is channels_last.
-    """
-    return (1, 2) if data_format == "channels_first" else (0, 1)
-
-
-def side_amounts(value: int | list) -> tuple[tuple[int, int], tuple[int, int]]:
-    """``((top, bottom), (left, right))`` from an int, a pair, or a pair of pairs."""
-    rows, cols = as_tuple(value, 2)
-    return as_tuple(rows, 2), as_tuple(cols, 2)
+_AXIS_NAMES = {1: ("steps",), 2: ("rows", "cols"), 3: ("depth", "rows", "cols")}
 
 
 class Reshape(Layer):
@@ -115,7 +105,51 @@ class RepeatVector(Layer):
         return (self.n, input_shape[0])
 
 
-class UpSampling2D(Layer):
+class SpatialResizing(Layer):
+    """A layer that changes the sizes of the ``RANK`` spatial axes of its input, keeping the channels."""
+
+    RANK: ClassVar[int]
+
+    def spatial_indices(self, input_shape: Shape) -> range:
+        """Where the spatial axes are in the sample shape (after a channel axis with channels_first)."""
+        axes = ", ".join(_AXIS_NAMES[self.RANK])
+        channels_first = getattr(self, "data_format", None) == "channels_first"
+        layout = f"channels, {axes}" if channels_first else f"{axes}, channels"
+        require_rank(input_shape, self.RANK + 1, self.type, f" (batch, {layout})")
+        return range(1, self.RANK + 1) if channels_first else range(self.RANK)
+
+    def per_axis(self, value: int | list) -> list[tuple[int, int]]:
+        """(before, after) amounts per spatial axis from Keras's int, pair, or list of ints or pairs."""
+        if self.RANK == 1:
+            return [as_tuple(value, 2)]
+        return [as_tuple(amount, 2) for amount in as_tuple(value, self.RANK)]
+
+
+class UpSampling(SpatialResizing):
+    """Enlarges the spatial axes by whole factors, repeating the values.
+
+    Args:
+        size: the factor for each spatial axis, one int for all or one per axis.
+    """
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        shape = list(input_shape)
+        for axis, factor in zip(self.spatial_indices(input_shape), as_tuple(self.size, self.RANK)):
+            if shape[axis] is not None:
+                shape[axis] *= factor
+        return tuple(shape)
+
+
+class UpSampling1D(UpSampling):
+    """Repeats each step of a sequence ``size`` times."""
+
+    RANK = 1
+
+    type: Literal["UpSampling1D"]
+    size: PositiveInt = 2
+
+
+class UpSampling2D(UpSampling):
     """Enlarges images by whole factors along rows and columns.
 
     Args:
@@ -125,21 +159,58 @@ class UpSampling2D(Layer):
         interpolation: how new pixels are filled: ``nearest`` repeats rows and columns.
     """
 
+    RANK = 2
+
     type: Literal["UpSampling2D"]
     size: Union[PositiveInt, PositivePair] = [2, 2]
     data_format: DataFormat = None
     interpolation: Literal["nearest", "bilinear", "bicubic", "lanczos3", "lanczos5"] = "nearest"
 
+
+class UpSampling3D(UpSampling):
+    """Enlarges volumes by whole factors along depth, rows and columns.
+
+    Args:
+        size: the factors for depth, rows and columns, one int for all or three.
+        data_format: ``channels_last`` (depth, rows, cols, channels) or ``channels_first``; null uses
+            Keras's ``image_data_format``.
+    """
+
+    RANK = 3
+
+    type: Literal["UpSampling3D"]
+    size: Union[PositiveInt, PositiveTriple] = [2, 2, 2]
+    data_format: DataFormat = None
+
+
+class ZeroPadding(SpatialResizing):
+    """Pads the spatial axes with zeros."""
+
     def output_shape(self, input_shape: Shape) -> Shape:
-        require_rank(input_shape, 3, "UpSampling2D", " (images with channels)")
         shape = list(input_shape)
-        for axis, factor in zip(spatial_axes(self.data_format), as_tuple(self.size, 2)):
+        for axis, (before, after) in zip(self.spatial_indices(input_shape), self.per_axis(self.padding)):
             if shape[axis] is not None:
-                shape[axis] *= factor
+                shape[axis] += before + after
         return tuple(shape)
 
 
-class ZeroPadding2D(Layer):
+class ZeroPadding1D(ZeroPadding):
+    """Pads sequences with zero steps at the start and the end.
+
+    Args:
+        padding: one int for both ends, or a pair ``[start, end]``.
+        data_format: ``channels_last`` (steps, features) or ``channels_first`` (features, steps); null
+            uses Keras's ``image_data_format``.
+    """
+
+    RANK = 1
+
+    type: Literal["ZeroPadding1D"]
+    padding: Union[NonNegativeInt, NonNegativePair] = 1
+    data_format: DataFormat = None
+
+
+class ZeroPadding2D(ZeroPadding):
     """Pads images with rows and columns of zeros.
 
     Args:
@@ -149,20 +220,64 @@ class ZeroPadding2D(Layer):
             Keras's ``image_data_format``.
     """
 
+    RANK = 2
+
     type: Literal["ZeroPadding2D"]
     padding: SideAmounts = [1, 1]
     data_format: DataFormat = None
 
+
+class ZeroPadding3D(ZeroPadding):
+    """Pads volumes with zeros along depth, rows and columns.
+
+    Args:
+        padding: one int for every side, three (one per axis, both sides), or three pairs
+            ``[[before, after], ...]``.
+        data_format: ``channels_last`` (depth, rows, cols, channels) or ``channels_first``; null uses
+            Keras's ``image_data_format``.
+    """
+
+    RANK = 3
+
+    type: Literal["ZeroPadding3D"]
+    padding: SideAmounts3D = [[1, 1], [1, 1], [1, 1]]
+    data_format: DataFormat = None
+
+
+class Cropping(SpatialResizing):
+    """Cuts the edges off the spatial axes."""
+
     def output_shape(self, input_shape: Shape) -> Shape:
-        require_rank(input_shape, 3, "ZeroPadding2D", " (images with channels)")
         shape = list(input_shape)
-        for axis, (before, after) in zip(spatial_axes(self.data_format), side_amounts(self.padding)):
-            if shape[axis] is not None:
-                shape[axis] += before + after
+        axes = zip(self.spatial_indices(input_shape), _AXIS_NAMES[self.RANK], self.per_axis(self.cropping))
+        for axis, name, (before, after) in axes:
+            if shape[axis] is None:
+                continue
+            if before + after >= shape[axis]:
+                raise ShapeError(
+                    f"{self.type} crops {before} + {after} {name} off {shape[axis]}, leaving none, "
+                    f"on input {format_shape(input_shape)}",
+                    field="cropping",
+                    hint=f"crop fewer than {shape[axis]} {name} in all",
+                )
+            shape[axis] -= before + after
         return tuple(shape)
 
 
-class Cropping2D(Layer):
+class Cropping1D(Cropping):
+    """Cuts steps off the start and the end of sequences.
+
+    Args:
+        cropping: one int for both ends, or a pair ``[start, end]``.
+    """
+
+    RANK = 1
+
+    type: Literal["Cropping1D"]
+    cropping: Union[NonNegativeInt, NonNegativePair] = [1, 1]
+
+
+class Cropping2D(Cropping):
     """Cuts rows and columns off the edges of images.
 
     Args:
@@ -172,24 +287,25 @@ class Cropping2D(Layer):
             Keras's ``image_data_format``.
     """
 
+    RANK = 2
+
     type: Literal["Cropping2D"]
     cropping: SideAmounts = [[0, 0], [0, 0]]
     data_format: DataFormat = None
 
-    def output_shape(self, input_shape: Shape) -> Shape:
-        require_rank(input_shape, 3, "Cropping2D", " (images with channels)")
-        shape = list(input_shape)
-        axes = zip(spatial_axes(self.data_format), ("rows", "columns"), side_amounts(self.cropping))
-        for axis, side, (before, after) in axes:
-            if shape[axis] is None:
-                continue
-            if before + after >= shape[axis]:
-                raise ShapeError(
-                    f"Cropping2D crops {before} + {after} {side} off {shape[axis]}, leaving none, "
-                    f"on input {format_shape(input_shape)}",
-                    field="cropping",
-                    hint=f"crop fewer than {shape[axis]} {side} in all",
-                )
-            shape[axis] -= before + after
-        return tuple(shape)
 
+class Cropping3D(Cropping):
+    """Cuts the edges off volumes along depth, rows and columns.
+
+    Args:
+        cropping: one int for every side, three (one per axis, both sides), or three pairs
+            ``[[before, after], ...]``.
+        data_format: ``channels_last`` (depth, rows, cols, channels) or ``channels_first``; null uses
+            Keras's ``image_data_format``.
+    """
+
+    RANK = 3
+
+    type: Literal["Cropping3D"]
+    cropping: SideAmounts3D = [[1, 1], [1, 1], [1, 1]]
+    data_format: DataFormat = None
