@@ -57,3 +57,22 @@ def assert_matches_keras(data: dict, input_shape, dtype: str = "float32") -> Lay
                     if spec.trainable_weight(name))
     assert sum(math.prod(w.shape) for w in layer.trainable_weights) == trainable, "trainable parameter count"
     return spec
+
+
+def assert_refused_like_keras(data: dict, errors: tuple = (ValueError, TypeError)) -> None:
+    """The schema refuses a layer spec, and Keras refuses the same arguments when the layer is made.
+    A wrapped layer (``layer``) is given to Keras as a Dense."""
+    try:
+        parse_layer(data)
+    except ValidationError:
+        pass
+    else:
+        raise AssertionError(f"the schema accepts {data}")
+    arguments = {key: value for key, value in data.items() if key != "type"}
+    if "layer" in arguments:
+        arguments["layer"] = keras.layers.Dense(3)
+    try:
+        getattr(keras.layers, data["type"])(**arguments)
+    except errors:
+        return
+    raise AssertionError(f"Keras accepts {data}")
