@@ -238,10 +238,11 @@ class NamedSpec(StrictModel):
     def _name_shorthand(cls, data: Any, info: ValidationInfo) -> Any:
         if isinstance(data, str):
             return {"name": cls.spelled(data)}
-        if isinstance(data, dict) and isinstance(data.get("name"), str) and cls.spelled(data["name"]) != data["name"]:
+        name = data.get("name") if isinstance(data, dict) else None
+        if isinstance(name, str) and cls.spelled(name) != name:
             if isinstance(info.context, dict):  # the mapping the user wrote is where an unknown key is found
                 info.context.setdefault("sections", {})[id(data)] = cls
-            return {**data, "name": cls.spelled(data["name"])}
+            return {**data, "name": cls.spelled(name)}
         return data
 
     @classmethod
@@ -399,7 +400,7 @@ class Spellings(dict):
         self.any_case = frozenset(any_case)
 
     def get(self, spelling: Any, default: Any = None) -> Any:
-        if isinstance(spelling, str) and spelling.lower() in self.any_case:
+        if self.any_case and isinstance(spelling, str) and spelling.lower() in self.any_case:
             return spelling.lower()
         return super().get(spelling, default)
 
