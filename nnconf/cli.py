@@ -581,26 +581,36 @@ def evaluate(run_dir: str, overrides: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
-@click.argument("inputs", type=click.Path(exists=True, dir_okay=False))
-@output_options("Where to write predictions (.npz).", required=True)
-def predict(run_dir: str, inputs: str, output: str, force: bool) -> None:
-    """Predict with a run's trained model for the inputs in an .npz file (array x, or one per model input)."""
+@click.argument("run_dir", metavar="RUN_DIR", type=click.Path(exists=True))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@output_options("Where to write the predictions: FILE.csv or FILE.npz (without it, CSV on standard output).")
+@click.option("--as", "kind", type=click.Choice(["probabilities", "classes", "logits"]), default="probabilities",
+              show_default=True, help="What to write for each class: probabilities (and the likeliest class), the "
+                                      "class alone, or logits.")
+def predict(run_dir: str, inputs: tuple[str, ...], output: str | None, force: bool, kind: str) -> None:
+    """Predict with a run's trained model (or a model saved by nnconf build -o) for INPUTS: image or text
+    files or folders of them, a CSV table, or an .npz file (array x, or one per model input). Each is read
+    and prepared as the run's training data was; one row per input, named by its file where it has one."""
     check_output(output, force)
-    import io
-
-    import numpy as np
-
-    from nnconf.engine import train as training
-    from nnconf.engine.files import write_bytes_atomically
+    from nnconf.engine.files import write_atomically, write_bytes_atomically
+    from nnconf.engine.predict import PredictError, predict as predict_inputs
 
     with _training_errors():
-        predictions = training.predict(run_dir, Path(inputs))
-    buffer = io.BytesIO()
-    np.savez(buffer, **predictions)
-    write_output(output, lambda path: write_bytes_atomically(path, buffer.getvalue()), force)
-    shapes = ", ".join(f"{name} {tuple(value.shape)}" for name, value in predictions.items())
-    click.echo(f"wrote {output}: {shapes}")
+        try:
+            predictions = predict_inputs(run_dir, list(inputs), kind=kind)
+        except PredictError as problem:
+            click.echo(f"error: {problem}", err=True)
+            raise SystemExit(1) from None
+    if output is None:
+        click.echo(predictions.to_csv(), nl=False)
+        return
+    if output.lower().endswith(".npz"):
+        content = predictions.to_npz()
+        write_output(output, lambda path: write_bytes_atomically(path, content), force)
+    else:
+        content = predictions.to_csv()
+        write_output(output, lambda path: write_atomically(path, content), force)
+    click.echo(f"wrote {output}: {len(predictions.names)} inputs, {kind}")
 
 
 def _study_name(ctx, param, value: str | None) -> str | None:

@@ -84,6 +84,7 @@ EVERY_LAYER = {
     "HashedCrossing": ({"num_bins": 4}, [(1,), (1,)]),
     "StringLookup": ({"vocabulary": ["a", "b"]}, (3,)),
     "IntegerLookup": ({"vocabulary": [1, 2]}, (3,)),
+    "TextVectorization": ({"output_sequence_length": 4}, (1,)),
     "Resizing": ({"height": 4, "width": 4}, (8, 8, 3)),
     "CenterCrop": ({"height": 4, "width": 4}, (8, 8, 3)),
     "RandomCrop": ({"height": 8, "width": 8}, (8, 8, 3)),

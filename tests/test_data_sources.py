@@ -235,3 +235,293 @@ def test_standardize_is_refused_for_a_streaming_source(tmp_path):
     report = nnconf.check(images_config(tmp_path, "{source: images, path: pictures, standardize: true}"))
     assert not report.ok
     assert any("data.standardize needs statistics of every training sample" in f.message for f in report.findings)
+
+
+# --- texts ---------------------------------------------------------------------------------------
+
+TEXTS = """\
+name: tiny-texts
+task: binary
+seed: 2
+model:
+  input_shape: [1]
+  layers:
+    - {type: TextVectorization, max_tokens: 50, output_sequence_length: 6}
+    - {type: Embedding, input_dim: 50, output_dim: 4}
+    - {type: GlobalAveragePooling1D}
+    - {type: Dense, units: 1}
+loss: {name: binary_crossentropy, from_logits: true}
+data: {data}
+training: {{epochs: 2, batch_size: 4}}
+"""
+
+
+def write_texts(folder: Path, per_class: int = 8) -> Path:
+    for label, word in (("bad", "awful"), ("good", "great")):
+        (folder / label).mkdir(parents=True)
+        for number in range(per_class):
+            (folder / label / f"{number}.txt").write_text(f"a {word} thing, number {number}\n")
+    return folder
+
+
+def texts_config(tmp_path: Path, data: str = "{source: text, path: reviews}", text: str = TEXTS) -> Path:
+    path = tmp_path / "texts.yaml"
+    path.write_text(text.replace("{data}", data).replace("{{", "{").replace("}}", "}"))
+    return path
+
+
+def test_a_folder_of_texts_is_listed_and_read_as_strings_from_a_sample(tmp_path):
+    write_texts(tmp_path / "reviews")
+    _, prepared = loaded(texts_config(tmp_path))
+    assert prepared.x_train["input"].dtype.kind == "U"  # paths
+    plan = prepared.preprocessing["inputs"]["input"]
+    assert (plan["read"], plan["dtype"], plan["reshape"]) == ("text", "string", [1])
+    assert prepared.preprocessing["classes"] == {"": ["bad", "good"]}
+    assert prepared.facts.inputs["input"].sample_shape == (1,) and prepared.facts.sampled == prepared.facts.samples
+
+
+def test_texts_train_with_a_vocabulary_adapted_on_the_training_split_and_predict_from_files(tmp_path):
+    from nnconf.engine.predict import predict
+
+    write_texts(tmp_path / "reviews")
+    run = nnconf.train(texts_config(tmp_path), run_dir=tmp_path / "run")
+    vocabulary = run.model.layers[0].get_vocabulary()
+    assert "great" in vocabulary and "awful" in vocabulary
+    assert nnconf.evaluate(run.directory) == run.metrics
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "one.txt").write_text("a great thing")
+    (new / "two.txt").write_text("an awful thing")
+    result = predict(run.directory, [new / "one.txt", new / "two.txt"])
+    assert result.names == [str(new / "one.txt"), str(new / "two.txt")]
+    probabilities = result.outputs[""].values
+    assert probabilities.shape == (2, 2) and np.allclose(probabilities.sum(axis=1), 1)
+    assert result.outputs[""].columns == ["bad", "good"]
+
+
+def test_a_csv_file_of_texts_gives_strings_and_named_classes(tmp_path):
+    rows = ["review,verdict"] + [f'"a {"great" if i % 2 else "awful"} thing, {i}",{"good" if i % 2 else "bad"}'
+                                 for i in range(12)]
+    (tmp_path / "reviews.csv").write_text("\n".join(rows) + "\n")
+    _, prepared = loaded(texts_config(tmp_path, "{source: text, path: reviews.csv, text: review, label: verdict, "
+                                                "shuffle: false, test_split: 0, validation_split: 0}"))
+    texts = prepared.x_train["input"]
+    assert texts.shape == (12, 1) and texts[1, 0] == "a great thing, 1"
+    assert prepared.preprocessing["classes"] == {"": ["bad", "good"]}
+    assert prepared.y_train[""].tolist() == [i % 2 for i in range(12)]
+
+
+def test_texts_for_a_model_that_does_not_read_texts(tmp_path):
+    write_texts(tmp_path / "reviews")
+    dense = TEXTS.replace("    - {type: TextVectorization, max_tokens: 50, output_sequence_length: 6}\n", "").replace(
+        "    - {type: Embedding, input_dim: 50, output_dim: 4}\n    - {type: GlobalAveragePooling1D}\n", "")
+    error = data_error(texts_config(tmp_path, text=dense))
+    assert "the model's first layer is no TextVectorization" in str(error)
+
+
+def test_a_text_class_folder_without_text_files(tmp_path):
+    write_texts(tmp_path / "reviews")
+    (tmp_path / "reviews" / "meh").mkdir()
+    (tmp_path / "reviews" / "meh" / "notes.md").write_text("#")
+    assert "meh' has no text files" in str(data_error(texts_config(tmp_path)))
+
+
+def test_a_csv_of_texts_without_its_text_column(tmp_path):
+    (tmp_path / "reviews.csv").write_text("review,verdict\nfine,good\n")
+    error = data_error(texts_config(tmp_path, "{source: text, path: reviews.csv, text: reviews, label: verdict}"))
+    assert "reviews.csv has no column 'reviews'" in str(error) and error.findings[0].path == "data.text"
+
+
+# --- CSV tables of mixed columns ----------------------------------------------------------------
+
+TABLE = """\
+name: tiny-table
+task: multiclass
+seed: 4
+model:
+  input_shape: {shape}
+  layers:
+    - {{type: Dense, units: 3}}
+loss: {{name: sparse_categorical_crossentropy, from_logits: true}}
+data: {data}
+training: {{epochs: 1, batch_size: 4}}
+"""
+
+
+def table_config(tmp_path: Path, rows: list[str], data: str = "{source: csv, path: t.csv, label: kind}", *,
+                 shape: str = "[4]", text: str | None = None) -> Path:
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    path = tmp_path / "table.yaml"
+    path.write_text(text if text is not None else TABLE.format(shape=shape, data=data))
+    return path
+
+
+ANIMALS = ["size,colour,kind"] + [f"{i},{('red', 'green', 'blue')[i % 3]},{('cat', 'dog', 'fox')[i % 3]}"
+                                  for i in range(30)]
+
+
+def test_words_are_categories_one_hot_encoded_with_the_training_splits_values(tmp_path):
+    report, prepared = loaded(table_config(tmp_path, ANIMALS, "{source: csv, path: t.csv, label: kind, "
+                                                              "shuffle: false, test_split: 0.1}"))
+    plan = prepared.preprocessing["inputs"]["input"]
+    assert plan["columns"] == [{"name": "size", "kind": "number"},
+                               {"name": "colour", "kind": "category", "values": ["blue", "green", "red"]}]
+    x = prepared.x_train["input"]
+    assert x.dtype == np.float32 and x.shape[1] == 4
+    np.testing.assert_array_equal(x[:3], [[0, 0, 0, 1], [1, 0, 1, 0], [2, 1, 0, 0]])
+    assert prepared.preprocessing["classes"] == {"": ["cat", "dog", "fox"]}
+    assert prepared.facts.labels[""].class_names == ("cat", "dog", "fox")
+    json.dumps(prepared.preprocessing)
+
+
+def test_a_category_first_seen_after_the_training_split_encodes_as_zeros(tmp_path):
+    rows = ANIMALS + ["99,purple,cat"]
+    _, prepared = loaded(table_config(tmp_path, rows, "{source: csv, path: t.csv, label: kind, shuffle: false, "
+                                                      "test_split: 0.05, validation_split: 0}"))
+    assert prepared.x_test["input"][-1].tolist() == [99, 0, 0, 0]
+
+
+def test_a_column_of_numbers_can_be_read_as_categories(tmp_path):
+    rows = ["zip,size,kind"] + [f"{1000 + i % 2},{i},{('cat', 'dog', 'fox')[i % 3]}" for i in range(12)]
+    _, prepared = loaded(table_config(tmp_path, rows, "{source: csv, path: t.csv, label: kind, categories: [zip]}",
+                                      shape="[3]"))
+    assert prepared.preprocessing["inputs"]["input"]["columns"][0] == {"name": "zip", "kind": "category",
+                                                                        "values": ["1000", "1001"]}
+
+
+def test_missing_values_are_reported_with_their_lines(tmp_path):
+    rows = ANIMALS[:]
+    for line in (3, 5, 9):
+        rows[line - 1] = "," + rows[line - 1].split(",", 1)[1]  # the size left empty
+    error = data_error(table_config(tmp_path, rows))
+    assert "column 'size' of t.csv has 3 missing values, at lines 3, 5 and 9" in str(error)
+    rows = ANIMALS[:3] + ["4,,cat"] + ANIMALS[4:]
+    error = data_error(table_config(tmp_path, rows))
+    assert "column 'colour' of t.csv has a missing value, at line 4" in str(error)
+
+
+def test_a_column_of_mixed_numbers_and_words_is_located(tmp_path):
+    rows = ANIMALS[:]
+    rows[6] = "six,red,cat"
+    error = data_error(table_config(tmp_path, rows))
+    assert "line 7 of t.csv, column 'size' holds 'six', but the column's other values are numbers" in str(error)
+    assert "data.categories" in error.findings[0].hint
+
+
+def test_named_groups_of_columns_feed_the_inputs_of_a_functional_model(tmp_path):
+    text = """\
+task: multiclass
+model:
+  inputs: {measures: [2], colour: [1]}
+  layers:
+    - {name: ids, type: StringLookup, inputs: colour}
+    - {name: vectors, type: Embedding, input_dim: 4, output_dim: 2, inputs: ids}
+    - {name: flat, type: Flatten, inputs: vectors}
+    - {name: joined, type: Concatenate, inputs: [measures, flat]}
+    - {name: kind, type: Dense, units: 3, inputs: joined}
+  outputs: kind
+loss: {name: sparse_categorical_crossentropy, from_logits: true}
+data: {source: csv, path: t.csv, label: kind, inputs: {measures: [size, weight], colour: [colour]}}
+training: {epochs: 1, batch_size: 4}
+"""
+    rows = ["size,weight,colour,kind"] + [f"{i},{i * 2},{('red', 'green', 'blue')[i % 3]},{i % 3}" for i in range(24)]
+    config = table_config(tmp_path, rows, text=text)
+    _, prepared = loaded(config)
+    assert prepared.x_train["measures"].shape[1] == 2
+    colours = prepared.x_train["colour"]
+    assert colours.shape[1:] == (1,) and colours[0, 0] in ("red", "green", "blue")  # the model looks them up
+    run = nnconf.train(config, run_dir=tmp_path / "run")
+    assert sorted(run.model.get_layer("ids").get_vocabulary()) == ["[UNK]", "blue", "green", "red"]
+
+
+def test_a_functional_model_without_its_input_columns_named(tmp_path):
+    text = TABLE.format(shape="[1]", data="{source: csv, path: t.csv, label: kind}").replace(
+        "  input_shape: [1]\n  layers:\n    - {type: Dense, units: 3}",
+        "  inputs: {a: [1], b: [1]}\n  layers:\n    - {name: ab, type: Concatenate, inputs: [a, b]}\n"
+        "    - {name: out, type: Dense, units: 3, inputs: ab}\n  outputs: out")
+    error = data_error(table_config(tmp_path, ANIMALS, text=text))
+    assert "the model has the inputs 'a', 'b': say which columns of t.csv feed each" in str(error)
+    assert error.findings[0].hint == "set data.inputs: {a: [column, ...], b: [column, ...]}"
+
+
+# --- predict: what the run trained on, by file ---------------------------------------------------
+
+
+def nnconf_cli(*arguments: str, cwd: Path | None = None):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "nnconf", *arguments], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def image_run(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("image-run")
+    write_images(folder / "pictures")
+    run = nnconf.train(images_config(folder, epochs=1), run_dir=folder / "run")
+    return run.directory
+
+
+def test_predict_images_by_file_and_folder_with_probabilities_and_class_names(image_run, tmp_path):
+    import csv
+
+    out = tmp_path / "out.csv"
+    pictures = image_run.parent / "pictures"
+    result = nnconf_cli("predict", str(image_run), str(pictures / "cross"), str(pictures / "circle" / "000.png"),
+                        "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 9 and rows[0]["input"] == str(pictures / "cross" / "000.png")
+    assert rows[-1]["input"] == str(pictures / "circle" / "000.png")
+    assert set(rows[0]) == {"input", "class", "circle", "cross", "square"}
+    assert all(row["class"] in ("circle", "cross", "square") for row in rows)
+    assert all(abs(sum(float(row[name]) for name in ("circle", "cross", "square")) - 1) < 1e-5 for row in rows)
+
+
+def test_predict_writes_classes_or_logits_as_npz(image_run, tmp_path):
+    from nnconf.engine.predict import predict
+
+    pictures = image_run.parent / "pictures" / "square"
+    logits = predict(image_run, [pictures], kind="logits").outputs[""].values
+    probabilities = predict(image_run, [pictures]).outputs[""].values
+    np.testing.assert_allclose(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), probabilities, atol=1e-6)
+    out = tmp_path / "classes.npz"
+    assert nnconf_cli("predict", str(image_run), str(pictures), "--as", "classes", "-o", str(out)).returncode == 0
+    saved = np.load(out)
+    assert saved["y"].shape == (8,) and saved["inputs"][0].endswith("000.png")
+    assert set(saved["classes"].tolist()) <= {"circle", "cross", "square"}
+
+
+def test_predict_refuses_inputs_of_the_wrong_kind(image_run, tmp_path):
+    (tmp_path / "note.txt").write_text("not an image")
+    result = nnconf_cli("predict", str(image_run), str(tmp_path / "note.txt"))
+    assert result.returncode == 1 and "note.txt is no image file" in result.stderr
+    (tmp_path / "broken.png").write_bytes(b"junk")
+    result = nnconf_cli("predict", str(image_run), str(tmp_path / "broken.png"))
+    assert result.returncode == 1 and "broken.png cannot be read: not an image file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_predict_with_a_model_saved_by_nnconf_build(image_run, tmp_path):
+    from nnconf.engine.predict import predict
+
+    model = tmp_path / "model.keras"
+    result = nnconf_cli("build", str(image_run / "config.yaml"), "-o", str(model))
+    assert result.returncode == 0, result.stderr
+    predictions = predict(model, [image_run.parent / "pictures" / "circle"])
+    assert predictions.outputs[""].columns == ["0", "1", "2"] and predictions.outputs[""].values.shape == (8, 3)
+
+
+def test_predict_from_a_csv_table_applies_the_runs_categories(tmp_path):
+    from nnconf.engine.predict import predict
+
+    config = table_config(tmp_path, ANIMALS)
+    run = nnconf.train(config, run_dir=tmp_path / "run")
+    (tmp_path / "new.csv").write_text("colour,size\nred,3\npurple,4\n")  # no label; another column order
+    result = predict(run.directory, [tmp_path / "new.csv"], kind="classes")
+    assert result.names == ["line 2", "line 3"] and result.outputs[""].values.shape == (2,)
+    assert all(name in ("cat", "dog", "fox") for name in result.outputs[""].predicted)
+    (tmp_path / "bad.csv").write_text("colour\nred\n")
+    result = nnconf_cli("predict", str(run.directory), str(tmp_path / "bad.csv"))
+    assert result.returncode == 1 and "bad.csv has no column 'size'" in result.stderr

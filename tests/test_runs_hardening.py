@@ -20,6 +20,7 @@ import pytest
 import nnconf
 from nnconf.engine.runs import RunDirError, RunLock, safe_name
 from nnconf.engine.train import TrainingError, evaluate, load_run, predict
+from nnconf.engine.train import train as train_run
 from tests.test_train import SMALL, epochs_done, start_and_wait
 
 TINY = """
@@ -216,7 +217,7 @@ def test_resuming_removes_the_temporary_files_killed_writers_left(tmp_path):
 
 def test_a_config_file_named_dots_keeps_its_run_under_runs(tmp_path):
     config = tiny_config(tmp_path, epochs=1, name="...yaml")
-    run = nnconf.train(config, runs_root=tmp_path / "runs")
+    run = train_run(config, runs_root=tmp_path / "runs")
     assert run.directory.resolve().parent.parent == (tmp_path / "runs").resolve()
     assert run.directory.parent.name == safe_name("..")
     assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == ["runs"]

@@ -59,8 +59,11 @@ class DataFacts:
 
 
 def describe_inputs(x: np.ndarray) -> InputFacts:
+    """An input's sample shape and range (texts and categories, as strings, have no range: 0 to 0)."""
     import numpy as np
 
+    if x.dtype.kind in "OUS":
+        return InputFacts(tuple(x.shape[1:]), 0.0, 0.0, False)
     finite = x[np.isfinite(x)] if np.issubdtype(x.dtype, np.floating) else x
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
     return InputFacts(tuple(x.shape[1:]), low, high, bool(np.issubdtype(x.dtype, np.integer)))

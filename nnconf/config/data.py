@@ -74,22 +74,39 @@ class NpzData(_Data):
     path: str
 
 
+Columns = Annotated[list[str], Field(min_length=1)]
+
+
 class CsvData(_Data):
     """A table in a CSV file with a header row: one label column, the rest (or ``features``) inputs.
+
+    A column of numbers is a feature as it is; a column of words is a category, one-hot encoded with
+    the categories of the training split (kept with the run; a category first seen later encodes as
+    all zeros), or left as strings for an input that a StringLookup layer reads; a column that a
+    TextVectorization layer reads holds texts. Empty cells are missing values, reported by line.
+    Labels written as words are classes, numbered in sorted order and named in the run.
 
     Args:
         source: ``csv``.
         path: the file, relative to the config's folder or absolute.
-        label: the label column(s); several for multilabel tasks.
-        features: the input columns; by default every column but the labels.
+        label: the label column(s); several (of 0 and 1) for multilabel tasks.
+        features: the input columns of a one-input model; by default every column but the labels.
+        inputs: for a model with several inputs: each input's columns, by input name. By default an
+            input named like a column takes that column.
+        categories: columns read as categories though they hold numbers (zip codes, ids).
         delimiter: the field separator.
+        generate: ``table``: when ``path`` does not exist, first write a generated table of customers
+            there (numbers, categories and a yes/no label; an example dataset that needs no network).
     """
 
     source: Literal["csv"]
     path: str
-    label: Union[str, Annotated[list[str], Field(min_length=1)]]
-    features: Optional[Annotated[list[str], Field(min_length=1)]] = None
+    label: Union[str, Columns]
+    features: Optional[Columns] = None
+    inputs: Optional[Annotated[dict[str, Columns], Field(min_length=1)]] = None
+    categories: Optional[Columns] = None
     delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
+    generate: Optional[Literal["table"]] = None
 
     @model_validator(mode="after")
     def _label_is_no_feature(self) -> "CsvData":
@@ -97,6 +114,9 @@ class CsvData(_Data):
         both = sorted(set(labels) & set(self.features or []))
         if both:
             raise ValueError(f"column {both[0]!r} is both a label and a feature")
+        if self.features and self.inputs:
+            raise ValueError("give the input columns as features (one model input) or as inputs (by model input), "
+                             "not both")
         return self
 
 
@@ -132,10 +152,55 @@ class ImagesData(_Streamed):
     generate: Optional[Literal["digits"]] = None
 
 
-Data = Annotated[Union[KerasData, SklearnData, NpzData, CsvData, ImagesData], Field(discriminator="source")]
+class TextData(_Streamed):
+    """Texts: a folder with one subfolder of ``.txt`` files per class, the layout
+    ``keras.utils.text_dataset_from_directory`` reads (``path/neg/1.txt``, ``path/pos/7.txt``), read from
+    disk while training; or a CSV file with a column of texts and one of labels. The model's first
+    layer is a TextVectorization, which learns its vocabulary from the training texts.
+
+    Args:
+        source: ``text``.
+        path: the folder (or CSV file), relative to the config's folder or absolute.
+        text: for a CSV file: the column of texts.
+        label: for a CSV file: the column of labels (words name classes, in sorted order).
+        delimiter: for a CSV file: the field separator.
+        generate: ``reviews``: when ``path`` does not exist, first write generated short product
+            reviews there, in ``negative/`` and ``positive/`` (an example dataset that needs no network).
+    """
+
+    source: Literal["text"]
+    path: str
+    text: Optional[str] = None
+    label: Optional[str] = None
+    delimiter: Annotated[str, Field(min_length=1, max_length=1)] = ","
+    generate: Optional[Literal["reviews"]] = None
+
+    @model_validator(mode="after")
+    def _columns_together(self) -> "TextData":
+        if (self.text is None) != (self.label is None):
+            raise ValueError("a CSV file of texts needs both data.text (the column of texts) and data.label")
+        if self.scale is not None:
+            raise ValueError("data.scale divides numbers; texts are not scaled")
+        return self
+
+
+Data = Annotated[Union[KerasData, SklearnData, NpzData, CsvData, ImagesData, TextData], Field(discriminator="source")]
 
 
 def data_sources() -> dict[str, type[_Data]]:
     """Each value ``data.source`` takes, with the schema of a data section of that source."""
     (union, _) = get_args(Data)
     return {value: kind for kind in get_args(union) for value in get_args(kind.model_fields["source"].annotation)}
+
+
+# Layer types that take strings: a model input that one of them reads directly takes strings.
+STRING_LAYERS = ("TextVectorization", "StringLookup")
+
+
+def string_inputs(config) -> set[str]:
+    """The names of ``config``'s model inputs that take strings (``input`` is a sequential model's)."""
+    model = config.model
+    if model.is_functional:
+        return {name for layer in model.layers if layer.type in STRING_LAYERS for name in layer.input_names
+                if name in model.inputs}
+    return {"input"} if model.layers[0].type in STRING_LAYERS else set()

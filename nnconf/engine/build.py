@@ -9,6 +9,7 @@ import numpy as np
 
 from nnconf.analysis.shapes import Inference
 from nnconf.config.base import NamedSpec
+from nnconf.config.data import string_inputs
 from nnconf.config.metrics import PlainMetric
 from nnconf.config.model import Config, FunctionalModel
 from nnconf.engine.layers import make_layer, weight_key
@@ -44,9 +45,14 @@ def build_model(config: Config, inference: Inference, *, float32_outputs: bool =
 
 
 def _sequential(config: Config, inference: Inference, dtypes: dict[str, str]) -> keras.Model:
-    layers = [keras.Input(shape=tuple(config.model.input_shape))]
+    layers = [keras.Input(shape=tuple(config.model.input_shape), dtype=_input_dtype(config, "input"))]
     layers += [_layer(layer, dtypes, named=False) for layer in inference.layers]
     return keras.Sequential(layers, name=config.name)
+
+
+def _input_dtype(config: Config, name: str) -> str | None:
+    """string for a model input that a string lookup (TextVectorization, StringLookup) reads, else Keras's default."""
+    return "string" if name in string_inputs(config) else None
 
 
 def _layer(layer, dtypes: dict[str, str], *, named: bool) -> keras.layers.Layer:
@@ -57,7 +63,8 @@ def _layer(layer, dtypes: dict[str, str], *, named: bool) -> keras.layers.Layer:
 
 
 def _functional(config: Config, inference: Inference, dtypes: dict[str, str]) -> keras.Model:
-    tensors = {name: keras.Input(shape=tuple(shape), name=name) for name, shape in config.model.inputs.items()}
+    tensors = {name: keras.Input(shape=tuple(shape), name=name, dtype=_input_dtype(config, name))
+               for name, shape in config.model.inputs.items()}
     pending = list(inference.layers)
     while pending:  # the graph is acyclic (inference checked it), so every pass builds at least one layer
         ready = [layer for layer in pending if all(name in tensors for name in layer.input_names)]

@@ -356,7 +356,11 @@ class _Session:
             if line:
                 self.say(line)
         with self.scope():
-            return build_model(config, self.inference, float32_outputs=mixed)
+            model = build_model(config, self.inference, float32_outputs=mixed)
+            adapted = datasets.adapt(model, self.config, self.inference, self.prepared)  # vocabularies, statistics
+        if adapted:
+            self.say(f"adapted on the training split: {', '.join(adapted)}")
+        return model
 
     def fit(self, directory: Path, out: Path, model: keras.Model, *, first_epoch: int, history: dict, progress: int,
             best: float | None = None, stopper: dict | None = None) -> Run:

@@ -32,7 +32,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "regularization": ("SpatialDropout1D", "SpatialDropout2D", "GaussianNoise"),
     "preprocessing": (
         "Rescaling", "Normalization", "Discretization", "CategoryEncoding", "Hashing", "HashedCrossing",
-        "StringLookup", "IntegerLookup",
+        "StringLookup", "IntegerLookup", "TextVectorization",
     ),
     "image": (
         "Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",

@@ -1,5 +1,5 @@
 """Preprocessing layers: Rescaling, Normalization, Discretization, CategoryEncoding, Hashing, HashedCrossing,
-StringLookup, IntegerLookup.
+StringLookup, IntegerLookup, TextVectorization.
 
 Normalization, Discretization and the lookups may learn their state from data (Keras's ``adapt``);
 here that state is given inline (``mean``, ``bin_boundaries``, ``vocabulary``) or left to be adapted.
@@ -412,3 +412,45 @@ class IntegerLookup(Lookup):
         if self.salt is not None and self.oov_method != "farmhash":
             raise ValueError("salt keys the farmhash of OOV values, so it needs oov_method: farmhash")
         return self
+
+
+class TextVectorization(Layer):
+    """Turns each text into a sequence of token ids: standardized, split into words (or characters), made
+    into n-grams where asked, and each looked up in a vocabulary given or adapted from the training texts.
+
+    Takes one string per sample, an input of shape ``[1]`` (``nnconf train`` adapts it on the training
+    split of that input). Gives ``output_sequence_length`` ids per text, or as many as the batch's
+    longest text has without it: 0 is padding, 1 a token outside the vocabulary. Only ``output_mode:
+    int`` is supported: for the bag-of-words modes Keras's built model reports an output shape of
+    (batch, 1, tokens) while the layer computes (batch, tokens), so layers after it would be built for
+    the wrong shape. For a bag of words, follow it with an Embedding and GlobalAveragePooling1D.
+
+    Args:
+        max_tokens: the largest vocabulary, padding and the out-of-vocabulary token included.
+        standardize: what is done to each text first: ``lower_and_strip_punctuation``, ``lower``,
+            ``strip_punctuation``, or nothing (null).
+        split: ``whitespace`` (words), ``character``, or null (each text is one token).
+        ngrams: also make n-grams of the tokens, up to this length or of these lengths.
+        output_mode: ``int``: token ids.
+        output_sequence_length: pad or cut each sequence to this length.
+        vocabulary: the tokens, given inline (without the padding and out-of-vocabulary tokens); without
+            it the vocabulary is adapted from the training texts.
+        encoding: the text encoding of the strings.
+    """
+
+    type: Literal["TextVectorization"]
+    max_tokens: Optional[Annotated[int, Field(gt=2, lt=INT32_LIMIT)]] = None
+    standardize: Optional[Literal["lower_and_strip_punctuation", "lower", "strip_punctuation"]] = \
+        "lower_and_strip_punctuation"
+    split: Optional[Literal["whitespace", "character"]] = "whitespace"
+    ngrams: Union[PositiveInt, Annotated[list[PositiveInt], Field(min_length=1)], None] = None
+    output_mode: Literal["int"] = "int"
+    output_sequence_length: Optional[PositiveInt] = None
+    vocabulary: Optional[Annotated[list[str], Field(min_length=1)]] = None
+    encoding: str = "utf-8"
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        if tuple(input_shape) != (1,):
+            raise ShapeError(f"TextVectorization takes one text per sample, inputs (batch, 1), but gets "
+                             f"{format_shape(input_shape)}", hint="give the model input the shape [1]")
+        return (self.output_sequence_length,)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from nnconf.analysis.data_facts import describe
 from nnconf.config.model import Config
 from nnconf.config.source import SourceMap
+from nnconf.engine.data.adapting import adapt
 from nnconf.engine.data.base import Arrays, Prepared, Request, read
 from nnconf.engine.data.checks import check_raw
 from nnconf.engine.data.errors import DataError, Where, data_path
@@ -35,7 +36,8 @@ from nnconf.engine.data.splits import split
 if TYPE_CHECKING:
     from nnconf.analysis.shapes import Inference
 
-__all__ = ["DOWNLOAD_TIMEOUT", "OFFLINE_CONFIGS", "Arrays", "DataError", "Prepared", "encode_labels", "load_data",
+__all__ = ["DOWNLOAD_TIMEOUT", "OFFLINE_CONFIGS", "Arrays", "DataError", "Prepared", "adapt", "encode_labels",
+           "load_data",
            "load_npz_inputs", "make_dataset", "prepare_inputs", "READER_KEYS", "read_batches", "readable",
            "valid_reader"]
 

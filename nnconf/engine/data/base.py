@@ -73,7 +73,7 @@ class Request:
 
 # The modules of nnconf.engine.data that read each kind of data.source (its part before the first dot).
 SOURCES = {"sklearn": "sklearn_datasets", "keras": "keras_datasets", "npz": "npz", "csv": "csv_tables",
-           "images": "images"}
+           "images": "images", "text": "texts"}
 
 
 def read(request: Request) -> Raw:

@@ -130,13 +130,15 @@ def read_sample(paths: np.ndarray, plan: dict, count: int, where: Where) -> np.n
 
 
 # What a plan holds to read an input's files, besides the keys every plan has.
-READER_KEYS = frozenset({"read", "image_size", "channels"})
+READER_KEYS = frozenset({"read", "image_size", "channels", "columns"})
 
 
 def valid_reader(plan: dict) -> bool:
     """Whether a plan's reader settings (if any) are ones nnconf writes: a run's preprocessing.json is checked
     with this before it prepares new inputs."""
     kind = plan.get("read")
+    if "columns" in plan:
+        return kind is None and _valid_columns(plan["columns"])
     if kind is None:
         return not (set(plan) & READER_KEYS)
     if kind == "text":
@@ -144,6 +146,16 @@ def valid_reader(plan: dict) -> bool:
     size, channels = plan.get("image_size"), plan.get("channels")
     return (kind == "image" and isinstance(size, list) and len(size) == 2
             and all(type(d) is int and 0 < d < 2**16 for d in size) and channels in (1, 3, 4))
+
+
+def _valid_columns(columns) -> bool:
+    """Table columns as a plan lists them: each a name and kind, a category with its known values."""
+    return isinstance(columns, list) and bool(columns) and all(
+        isinstance(column, dict) and isinstance(column.get("name"), str) and (
+            (column.get("kind") == "number" and set(column) == {"name", "kind"}) or
+            (column.get("kind") == "category" and set(column) == {"name", "kind", "values"} and
+             isinstance(column["values"], list) and all(isinstance(value, str) for value in column["values"])))
+        for column in columns)
 
 
 def readable(prepared: Prepared, settings, seed: int | None) -> tuple[Arrays, Arrays]:

@@ -36,9 +36,17 @@ def make_plan(config: Config, inference: Inference, key: str, x: np.ndarray, whe
     """
     data = config.data
     target = list(inference.input_shapes[key]) if data.reshape else None
-    if reader is not None:
-        return {**reader, "dtype": reader.get("dtype", "float32"), "reshape": target,
+    if reader is not None and reader.get("dtype") == "string":  # texts, or categories a StringLookup reads
+        return {**reader, "reshape": list(inference.input_shapes[key]), "scale": None, "mean": None, "std": None}
+    if reader is not None and reader.get("read"):
+        return {**reader, "dtype": "float32", "reshape": target,
                 "scale": float(data.scale) if data.scale is not None else None, "mean": None, "std": None}
+    if reader is not None:  # table columns, some of them categories: one-hot encoded, then as numbers
+        columns = [{**column, "values": sorted(set(x[:, position].tolist()))} if column["kind"] == "category"
+                   else dict(column) for position, column in enumerate(reader["columns"])]
+        x = encode_columns(x, columns)
+        plan = make_plan(config, inference, key, x, where)
+        return {"columns": columns, **plan}
     tokens = token_layer(config, key) is not None and (x.dtype.kind in "biu" or bool(np.all(np.mod(x, 1) == 0)))
     plan = {"dtype": "int32" if tokens else "float32", "reshape": target, "scale": None, "mean": None, "std": None}
     if tokens:
@@ -56,6 +64,10 @@ def apply_plan(x: np.ndarray, plan: dict, key: str, where: Where) -> np.ndarray:
     x = np.asarray(x)
     if plan.get("read"):
         return x  # file paths: the pipeline reads and prepares each file
+    if plan.get("columns"):
+        x = encode_columns(x, plan["columns"])
+    if plan.get("dtype") == "string":
+        return _reshape(x.astype(object), plan["reshape"], key, where) if plan.get("reshape") else x.astype(object)
     if plan.get("reshape") is not None:
         x = _reshape(x, plan["reshape"], key, where)
     x = x.astype(plan.get("dtype", "float32"), copy=False)
@@ -64,6 +76,24 @@ def apply_plan(x: np.ndarray, plan: dict, key: str, where: Where) -> np.ndarray:
     if plan.get("mean") is not None:
         x = (x - np.asarray(plan["mean"], dtype=np.float32)) / np.asarray(plan["std"], dtype=np.float32)
     return x
+
+
+def encode_columns(cells: np.ndarray, columns: list[dict]) -> np.ndarray:
+    """Table cells (rows, columns) as float64 columns: numbers as they are, each category as one column per
+    known value (one-hot; a value outside ``values`` is all zeros)."""
+    parts = []
+    for position, column in enumerate(columns):
+        values = cells[:, position]
+        if column["kind"] == "number":
+            parts.append(values.astype(np.str_).astype(np.float64)[:, None])
+            continue
+        index = {value: slot for slot, value in enumerate(column["values"])}
+        encoded = np.zeros((len(values), len(index)))
+        rows = [(row, index[value]) for row, value in enumerate(values.tolist()) if value in index]
+        if rows:
+            encoded[tuple(np.asarray(rows).T)] = 1.0
+        parts.append(encoded)
+    return np.concatenate(parts, axis=1) if parts else np.zeros((len(cells), 0))
 
 
 def _reshape(x: np.ndarray, target: list, key: str, where: Where) -> np.ndarray:
@@ -107,11 +137,12 @@ def prepare_inputs(x: Arrays | np.ndarray, preprocessing: dict, inference: Infer
                           f"{arrays_listing(x)}", hint=did_you_mean(missing[0], x))
     prepared = {}
     for key in inputs:
-        array = np.asarray(x[key])
-        check_dtype(array, f"the input {key!r}", where, ())
-        check_finite(array, f"the input {key!r}", where, ())
-        check_float32_range(array, f"the input {key!r}", where, ())
-        prepared[key] = apply_plan(array, plans.get(key, {"dtype": "float32"}), key, where)
+        array, plan = np.asarray(x[key]), plans.get(key, {"dtype": "float32"})
+        if not (plan.get("read") or plan.get("columns") or plan.get("dtype") == "string"):  # numbers
+            check_dtype(array, f"the input {key!r}", where, ())
+            check_finite(array, f"the input {key!r}", where, ())
+            check_float32_range(array, f"the input {key!r}", where, ())
+        prepared[key] = apply_plan(array, plan, key, where)
     lengths = {len(v) for v in prepared.values()}
     if len(lengths) > 1:
         raise where.error((), "the inputs have different numbers of samples: " +

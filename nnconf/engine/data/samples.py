@@ -26,9 +26,10 @@ import numpy as np
 DIGIT_LEVELS = 16  # scikit-learn's digits hold values 0 to 16
 
 
-def write_digits(folder: Path, count: int | None = None, seed: int = 0) -> None:
+def write_digits(folder: Path, count: int | None = None, seed: int = 0, size: int = 8) -> None:
     """scikit-learn's 1,797 digits as PNG files ``folder/<digit>/<number>.png``; with ``count``, that many
-    images, the digits repeated with seeded noise past the first 1,797."""
+    images, the digits repeated with seeded noise past the first 1,797; with ``size``, enlarged to
+    ``size`` x ``size`` pixels (bilinear)."""
     from PIL import Image
     from sklearn.datasets import load_digits
 
@@ -44,7 +45,10 @@ def write_digits(folder: Path, count: int | None = None, seed: int = 0) -> None:
         if index >= len(pixels):  # a repeat: the same digit, its pixels moved by up to 24 levels
             noise = rng.integers(-24, 25, size=image.shape)
             image = np.clip(image.astype(np.int16) + noise, 0, 255).astype(np.uint8)
-        Image.fromarray(image).save(folder / str(digits.target[original]) / f"{index:06d}.png")
+        picture = Image.fromarray(image)
+        if size != image.shape[0]:
+            picture = picture.resize((size, size), Image.Resampling.BILINEAR)
+        picture.save(folder / str(digits.target[original]) / f"{index:06d}.png")
 
 
 _OPINIONS = {
@@ -60,16 +64,21 @@ _FILLER = ["The", "This", "My new", "Our"]
 
 
 def write_reviews(folder: Path, count: int = 400, seed: int = 0) -> None:
-    """``count`` short generated reviews, half positive and half negative, as ``folder/<class>/<number>.txt``."""
+    """``count`` short generated reviews, half positive and half negative, as ``folder/<class>/<number>.txt``.
+    Their words mostly, but not always, agree with their class, so that not every review can be told."""
     rng = np.random.default_rng(seed)
     for label in _OPINIONS:
         (folder / label).mkdir(parents=True)
     for index in range(count):
         label = ("negative", "positive")[index % 2]
         other = ("positive", "negative")[index % 2]
-        words = [rng.choice(_OPINIONS[label]), rng.choice(_OPINIONS[other] if rng.random() < 0.3 else _OPINIONS[label])]
+
+        def side(agrees: float) -> str:  # the review's own class, or (sometimes) the other one's words
+            return label if rng.random() < agrees else other
+
+        words = [rng.choice(_OPINIONS[side(0.8)]), rng.choice(_OPINIONS[side(0.65)])]
         text = (f"{rng.choice(_FILLER)} {rng.choice(_THINGS)} is {words[0]} and {words[1]}. "
-                f"{rng.choice(_VERDICTS[label])}\n")
+                f"{rng.choice(_VERDICTS[side(0.75)])}\n")
         (folder / label / f"{index:05d}.txt").write_text(text, encoding="utf-8")
 
 
@@ -120,12 +129,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("name", choices=sorted(GENERATORS))
     parser.add_argument("folder", help="where to write it (must not exist yet; for table, a .csv file)")
     parser.add_argument("--count", type=int, help="how many samples")
+    parser.add_argument("--size", type=int, help="digits only: the images' width and height in pixels (8)")
     arguments = parser.parse_args(argv)
     if os.path.lexists(arguments.folder):
         parser.error(f"{arguments.folder} exists already; give a new folder")
-    if arguments.count is not None and arguments.count < 1:
-        parser.error("--count must be at least 1")
-    options = {} if arguments.count is None else {"count": arguments.count}
+    for option in ("count", "size"):
+        if getattr(arguments, option) is not None and getattr(arguments, option) < 1:
+            parser.error(f"--{option} must be at least 1")
+    if arguments.size is not None and arguments.name != "digits":
+        parser.error("--size is for digits only")
+    options = {option: getattr(arguments, option) for option in ("count", "size") if getattr(arguments, option)}
     print(generate(arguments.name, arguments.folder, **options))
 
 
