@@ -138,6 +138,14 @@ EVERY_LAYER = {
     "ZeroPadding3D": ({"padding": 1}, (2, 2, 2, 1)),
     "Cropping1D": ({}, (4, 3)),
     "Cropping3D": ({"cropping": 1}, (4, 4, 4, 1)),
+    "EinsumDense": ({"equation": "ab,bc->ac", "output_shape": 3, "bias_axes": "c"}, (4,)),
+    "ReversibleEmbedding": ({"input_dim": 10, "output_dim": 4}, (5,)),
+    "Masking": ({}, (5, 2)),
+    "Identity": ({}, (4,)),
+    "SpatialDropout3D": ({"rate": 0.2}, (2, 2, 2, 1)),
+    "GaussianDropout": ({"rate": 0.2}, (4,)),
+    "AlphaDropout": ({"rate": 0.2}, (4,)),
+    "ActivityRegularization": ({"l2": 0.01}, (4,)),
 }
 
 

@@ -12,7 +12,10 @@ from nnconf.config.layers.base import AnyLayer, Layer, Shape, ShapeError
 # Families and their types in the order listings show them (tests keep this equal to the classes
 # each family module defines).
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "core": ("Dense", "Activation", "Dropout", "Flatten", "Embedding"),
+    "core": (
+        "Dense", "EinsumDense", "Activation", "Dropout", "Flatten", "Embedding", "ReversibleEmbedding", "Masking",
+        "Identity",
+    ),
     "activations": ("ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"),
     "convolution": (
         "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D",
@@ -29,7 +32,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "BatchNormalization", "LayerNormalization", "GroupNormalization", "RMSNormalization", "UnitNormalization",
         "SpectralNormalization",
     ),
-    "regularization": ("SpatialDropout1D", "SpatialDropout2D", "GaussianNoise"),
+    "regularization": (
+        "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise", "GaussianDropout",
+        "AlphaDropout", "ActivityRegularization",
+    ),
     "preprocessing": (
         "Rescaling", "Normalization", "Discretization", "CategoryEncoding", "Hashing", "HashedCrossing",
         "StringLookup", "IntegerLookup", "TextVectorization",

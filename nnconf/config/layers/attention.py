@@ -1,15 +1,15 @@
 """Attention layers: MultiHeadAttention."""
 
-from typing import Annotated, Any, ClassVar, Literal, Optional, Union
+from typing import Annotated, ClassVar, Literal, Optional, Union
 
-from pydantic import Field, model_serializer, model_validator
+from pydantic import Field, model_validator
 
-from nnconf.config.base import PositiveInt, Rate, Seed, StrictModel
+from nnconf.config.base import PositiveInt, Rate, Seed
 from nnconf.config.functions import Constraint, Initializer, Regularizer
-from nnconf.config.layers.base import Layer, Shape, ShapeError, format_shape, require_known
+from nnconf.config.layers.base import Layer, OutputShapeArgument, Shape, ShapeError, format_shape, require_known
 
 
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(OutputShapeArgument):
     """Multi-head dot-product attention of a query sequence over a value (and key) sequence.
 
     Its inputs are ``[query, value]`` or ``[query, value, key]`` (key defaults to value), each
@@ -68,17 +68,6 @@ class MultiHeadAttention(Layer):
         if self.flash_attention and self.dropout > 0:
             raise ValueError("flash_attention: true does not support dropout; set dropout to 0 or drop flash_attention")
         return self
-
-    @model_serializer(mode="wrap")
-    def _in_reading_order(self, handler) -> dict:
-        # The shared serializer keys fields by their Python names; the config uses Keras's.
-        data = StrictModel._in_reading_order(self, handler)
-        return {("output_shape" if key == "output_shape_" else key): value for key, value in data.items()}
-
-    def keras_arguments(self) -> dict[str, Any]:
-        arguments = super().keras_arguments()
-        arguments["output_shape"] = arguments.pop("output_shape_")
-        return arguments
 
     def output_shape(self, input_shape: Shape | list[Shape]) -> Shape:
         query, _, _ = self._query_value_key(input_shape)

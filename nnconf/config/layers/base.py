@@ -9,7 +9,7 @@ import math
 from contextlib import contextmanager
 from typing import Annotated, Any, ClassVar, Iterator, Literal, Mapping, Optional, Union, get_args
 
-from pydantic import Field, model_validator
+from pydantic import Field, model_serializer, model_validator
 from typing_extensions import TypeAliasType
 
 from nnconf.config.base import IDENTIFIER, ChosenBy, Spellings, StrictModel, required_fields
@@ -104,6 +104,22 @@ class Layer(StrictModel):
         """Whether Keras trains the weight ``name`` (of ``weight_shapes``): not when the layer is frozen,
         nor for the statistics a layer updates itself (BatchNormalization's moving mean, ...)."""
         return self.trainable and name not in self.NON_TRAINABLE_WEIGHTS
+
+
+class OutputShapeArgument(Layer):
+    """A layer with Keras's ``output_shape`` argument, declared as the field ``output_shape_`` with the
+    alias ``output_shape``, since ``output_shape`` is the Layer contract's shape rule."""
+
+    @model_serializer(mode="wrap")
+    def _in_reading_order(self, handler) -> dict:
+        # The shared serializer keys fields by their Python names; the config uses Keras's.
+        data = StrictModel._in_reading_order(self, handler)
+        return {("output_shape" if key == "output_shape_" else key): value for key, value in data.items()}
+
+    def keras_arguments(self) -> dict[str, Any]:
+        arguments = super().keras_arguments()
+        arguments["output_shape"] = arguments.pop("output_shape_")
+        return arguments
 
 
 def _layer_classes() -> Mapping[str, type["Layer"]]:

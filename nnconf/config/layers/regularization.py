@@ -1,11 +1,13 @@
-"""Regularization layers: SpatialDropout1D, SpatialDropout2D, GaussianNoise (Dropout is in core)."""
+"""Regularization layers: SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout, AlphaDropout,
+ActivityRegularization (Dropout is in core)."""
 
 from typing import Annotated, Any, ClassVar, Literal, Optional
 
 from pydantic import Field
 
-from nnconf.config.base import Rate, Seed
+from nnconf.config.base import NonNegativeFloat, PositiveInt, Rate, Seed
 from nnconf.config.layers.base import Layer, Shape, require_rank
+from nnconf.config.layers.core import check_noise_shape
 
 
 class SpatialDropout(Layer):
@@ -53,6 +55,19 @@ class SpatialDropout2D(SpatialDropout):
     data_format: Optional[Literal["channels_last", "channels_first"]] = None
 
 
+class SpatialDropout3D(SpatialDropout):
+    """Drops whole channels of a volume, shaped (depth, rows, cols, channels) or channels first.
+
+    Args:
+        data_format: ``channels_last`` or ``channels_first``; None takes Keras's image_data_format.
+    """
+
+    SPATIAL_RANK = 3
+
+    type: Literal["SpatialDropout3D"]
+    data_format: Optional[Literal["channels_last", "channels_first"]] = None
+
+
 class GaussianNoise(Layer):
     """Adds zero-centred Gaussian noise to the inputs in training.
 
@@ -65,3 +80,49 @@ class GaussianNoise(Layer):
     stddev: Annotated[float, Field(ge=0, le=1)]
     seed: Optional[Seed] = None
 
+
+class GaussianDropout(Layer):
+    """Multiplies the inputs by Gaussian noise of mean 1 in training.
+
+    Args:
+        rate: the drop probability it stands for, in [0, 1): the noise's standard deviation is
+            ``sqrt(rate / (1 - rate))``.
+        seed: seed of the noise.
+    """
+
+    type: Literal["GaussianDropout"]
+    rate: Rate
+    seed: Optional[Seed] = None
+
+
+class AlphaDropout(Layer):
+    """Dropout that keeps the mean and variance of its inputs, for self-normalizing (SELU) networks.
+
+    Args:
+        rate: fraction of the inputs to drop, in [0, 1).
+        noise_shape: shape of the binary mask, to drop whole features; None drops elementwise.
+        seed: seed of the dropout mask.
+    """
+
+    type: Literal["AlphaDropout"]
+    rate: Rate
+    noise_shape: Optional[list[Optional[PositiveInt]]] = None
+    seed: Optional[Seed] = None
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        if self.noise_shape is not None:
+            check_noise_shape(self.noise_shape, input_shape)
+        return tuple(input_shape)
+
+
+class ActivityRegularization(Layer):
+    """Passes its inputs unchanged and adds ``l1 * sum(|x|) + l2 * sum(x**2)`` of them to the loss.
+
+    Args:
+        l1: the L1 factor.
+        l2: the L2 factor.
+    """
+
+    type: Literal["ActivityRegularization"]
+    l1: NonNegativeFloat = 0.0
+    l2: NonNegativeFloat = 0.0
