@@ -17,12 +17,35 @@ __all__ = ["Layer", *(name for names in FAMILIES.values() for name in names)]
 if TYPE_CHECKING:
     from nnconf.config.layers.core import Dense, Activation, Dropout, Flatten, Embedding
     from nnconf.config.layers.activations import ReLU, LeakyReLU, PReLU, ELU, Softmax
-    from nnconf.config.layers.convolution import Conv1D, Conv2D, Conv3D, SeparableConv2D, DepthwiseConv2D, Conv2DTranspose
-    from nnconf.config.layers.pooling import MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D
-    from nnconf.config.layers.normalization import BatchNormalization, LayerNormalization
+    from nnconf.config.layers.convolution import (
+        Conv1D, Conv2D, Conv3D, SeparableConv1D, SeparableConv2D, DepthwiseConv1D, DepthwiseConv2D, Conv1DTranspose,
+        Conv2DTranspose, Conv3DTranspose
+    )
+    from nnconf.config.layers.pooling import (
+        MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D,
+        AdaptiveAveragePooling1D, AdaptiveAveragePooling2D, AdaptiveAveragePooling3D, AdaptiveMaxPooling1D,
+        AdaptiveMaxPooling2D, AdaptiveMaxPooling3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+        GlobalAveragePooling3D, GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D
+    )
+    from nnconf.config.layers.normalization import (
+        BatchNormalization, LayerNormalization, GroupNormalization, RMSNormalization, UnitNormalization,
+        SpectralNormalization
+    )
     from nnconf.config.layers.regularization import SpatialDropout1D, SpatialDropout2D, GaussianNoise
-    from nnconf.config.layers.preprocessing import Rescaling
-    from nnconf.config.layers.reshaping import Reshape, Permute, RepeatVector, UpSampling2D, ZeroPadding2D, Cropping2D
+    from nnconf.config.layers.preprocessing import (
+        Rescaling, Normalization, Discretization, CategoryEncoding, Hashing, HashedCrossing, StringLookup, IntegerLookup
+    )
+    from nnconf.config.layers.image import (
+        Resizing, CenterCrop, RandomCrop, RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomShear,
+        RandomPerspective, RandomElasticTransform, RandomContrast, RandomBrightness, RandomHue, RandomSaturation,
+        RandomSharpness, RandomColorDegeneration, RandomPosterization, RandomInvert, RandomGrayscale,
+        RandomGaussianBlur, RandomErasing, RandomColorJitter, Solarization, AutoContrast, Equalization,
+        ContrastLimitedAdaptiveHistogramEqualization, AugMix, RandAugment, CutMix, MixUp, MaxNumBoundingBoxes
+    )
+    from nnconf.config.layers.reshaping import (
+        Reshape, Permute, RepeatVector, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
+        ZeroPadding3D, Cropping1D, Cropping2D, Cropping3D
+    )
     from nnconf.config.layers.merging import Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Dot
     from nnconf.config.layers.rnn import SimpleRNN, LSTM, GRU, Bidirectional, TimeDistributed
     from nnconf.config.layers.attention import MultiHeadAttention
