@@ -232,8 +232,8 @@ class Activation(Layer):
     activation: ActivationFunction
 
 
-class Dropout(Layer):
-    """Sets a random fraction ``rate`` of inputs to zero in training, scaling the rest up.
+class MaskedDropout(Layer):
+    """The arguments of the dropouts that draw a binary mask.
 
     Args:
         rate: fraction of the inputs to drop, in [0, 1).
@@ -241,7 +241,6 @@ class Dropout(Layer):
         seed: seed of the dropout mask.
     """
 
-    type: Literal["Dropout"]
     rate: Rate
     noise_shape: Optional[list[Optional[PositiveInt]]] = None
     seed: Optional[Seed] = None
@@ -250,6 +249,12 @@ class Dropout(Layer):
         if self.noise_shape is not None:
             check_noise_shape(self.noise_shape, input_shape)
         return tuple(input_shape)
+
+
+class Dropout(MaskedDropout):
+    """Sets a random fraction ``rate`` of inputs to zero in training, scaling the rest up."""
+
+    type: Literal["Dropout"]
 
 
 def _written(noise_shape: list[int | None]) -> str:

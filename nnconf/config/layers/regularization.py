@@ -5,9 +5,9 @@ from typing import Annotated, Any, ClassVar, Literal, Optional
 
 from pydantic import Field
 
-from nnconf.config.base import NonNegativeFloat, PositiveInt, Rate, Seed
+from nnconf.config.base import NonNegativeFloat, Rate, Seed
 from nnconf.config.layers.base import Layer, Shape, require_rank
-from nnconf.config.layers.core import check_noise_shape
+from nnconf.config.layers.core import MaskedDropout
 
 
 class SpatialDropout(Layer):
@@ -95,24 +95,10 @@ class GaussianDropout(Layer):
     seed: Optional[Seed] = None
 
 
-class AlphaDropout(Layer):
-    """Dropout that keeps the mean and variance of its inputs, for self-normalizing (SELU) networks.
-
-    Args:
-        rate: fraction of the inputs to drop, in [0, 1).
-        noise_shape: shape of the binary mask, to drop whole features; None drops elementwise.
-        seed: seed of the dropout mask.
-    """
+class AlphaDropout(MaskedDropout):
+    """Dropout that keeps the mean and variance of its inputs, for self-normalizing (SELU) networks."""
 
     type: Literal["AlphaDropout"]
-    rate: Rate
-    noise_shape: Optional[list[Optional[PositiveInt]]] = None
-    seed: Optional[Seed] = None
-
-    def output_shape(self, input_shape: Shape) -> Shape:
-        if self.noise_shape is not None:
-            check_noise_shape(self.noise_shape, input_shape)
-        return tuple(input_shape)
 
 
 class ActivityRegularization(Layer):
