@@ -159,7 +159,7 @@ def build(source: ConfigSource, overrides: Sequence[str] = ()) -> keras.Model:
 
 
 def train(source: ConfigSource, overrides: Sequence[str] = (), *, run_dir: str | Path | None = None,
-          verbose: Verbose = "auto") -> Run:
+          verbose: Verbose = "auto", data: Any = None) -> Run:
     """Trains a config into a new run directory, as ``nnconf train``, and returns the Run: its
     ``directory``, ``model``, per-epoch ``history``, final ``metrics`` and every finding of the run.
 
@@ -171,19 +171,25 @@ def train(source: ConfigSource, overrides: Sequence[str] = (), *, run_dir: str |
             in a terminal or notebook and a line per epoch elsewhere. What nnconf says (lint
             findings, the device, the data, the run directory) goes to the ``nnconf`` logger: warnings
             always, the rest at INFO. Where logging is not set up, a non-zero ``verbose`` prints it all.
+        data: samples from Python instead of the config's data source: ``(x, y)`` NumPy arrays (or
+            mappings of them by model input and output name), a pandas DataFrame (its columns named
+            by ``data.label`` and ``data.features`` or ``data.inputs``), or a ``tf.data.Dataset`` of
+            ``(x, y)`` samples. They are split, checked and linted as a config's data is.
     """
     from nnconf.engine.train import train as train_config
 
     with _said(verbose) as say:
-        return train_config(source, tuple(overrides), run_dir=run_dir, say=say, progress=_progress(verbose))
+        return train_config(source, tuple(overrides), run_dir=run_dir, say=say, progress=_progress(verbose),
+                            data=data)
 
 
-def resume(run_dir: str | Path, *, verbose: Verbose = "auto") -> Run:
-    """Continues a stopped run in its own directory, from its last completed epoch (``nnconf train --resume``)."""
+def resume(run_dir: str | Path, *, verbose: Verbose = "auto", data: Any = None) -> Run:
+    """Continues a stopped run in its own directory, from its last completed epoch (``nnconf train --resume``).
+    A run trained on ``data`` from Python is given the same data again (the run checks its fingerprint)."""
     from nnconf.engine.train import resume as resume_run
 
     with _said(verbose) as say:
-        return resume_run(run_dir, say=say, progress=_progress(verbose))
+        return resume_run(run_dir, say=say, progress=_progress(verbose), data=data)
 
 
 def load_run(run_dir: str | Path) -> Run:

@@ -525,3 +525,133 @@ def test_predict_from_a_csv_table_applies_the_runs_categories(tmp_path):
     (tmp_path / "bad.csv").write_text("colour\nred\n")
     result = nnconf_cli("predict", str(run.directory), str(tmp_path / "bad.csv"))
     assert result.returncode == 1 and "bad.csv has no column 'size'" in result.stderr
+
+
+# --- data from Python ----------------------------------------------------------------------------
+
+DENSE = """\
+name: from-python
+task: multiclass
+seed: 6
+model:
+  input_shape: [4]
+  layers:
+    - {type: Dense, units: 8, activation: relu}
+    - {type: Dense, units: 3}
+loss: {name: sparse_categorical_crossentropy, from_logits: true}
+training: {epochs: 3, batch_size: 8}
+"""
+
+
+def blobs(n: int = 60):
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, size=n)
+    return rng.normal(size=(n, 4)) + y[:, None], y
+
+
+def test_arrays_from_python_train_lint_and_resume_like_a_config_source(tmp_path):
+    import keras
+
+    from nnconf.engine.train import train
+
+    class StopAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                raise KeyboardInterrupt
+
+    x, y = blobs()
+    whole = nnconf.train(DENSE, data=(x, y), run_dir=tmp_path / "whole")
+    assert whole.status == "finished" and whole.config.data.source == "python"
+    saved = json.loads((whole.directory / "preprocessing.json").read_text())
+    assert saved["data"]["source"] == "python" and len(saved["data"]["fingerprint"]) == 64
+    with pytest.raises(KeyboardInterrupt):
+        train(DENSE, data=(x, y), run_dir=tmp_path / "cut", callbacks=[StopAfterFirstEpoch()])
+    with pytest.raises(DataError, match="differs from the data"):
+        nnconf.resume(tmp_path / "cut", data=(x[::-1], y[::-1]))
+    with pytest.raises(DataError, match="the samples are handed over from Python, and none were given"):
+        nnconf.resume(tmp_path / "cut")
+    resumed = nnconf.resume(tmp_path / "cut", data=(x, y))
+    assert resumed.history == whole.history and resumed.metrics == whole.metrics
+
+
+def test_arrays_from_python_are_linted_against_the_model(tmp_path):
+    x, y = blobs()
+    with pytest.raises(nnconf.ConfigError) as raised:
+        nnconf.train(DENSE.replace("units: 3", "units: 2"), data=(x, y), run_dir=tmp_path / "run")
+    assert [f.rule for f in raised.value.findings] == ["NN502"]
+
+
+def test_mappings_by_input_and_output_name_feed_a_functional_model(tmp_path):
+    text = """\
+task: {kind: multiclass, size: regression}
+seed: 1
+model:
+  inputs: {a: [4], b: [2]}
+  layers:
+    - {name: ab, type: Concatenate, inputs: [a, b]}
+    - {name: kind, type: Dense, units: 3, inputs: ab}
+    - {name: size, type: Dense, units: 1, inputs: ab}
+  outputs: [kind, size]
+loss: {kind: {name: sparse_categorical_crossentropy, from_logits: true}, size: mse}
+data: {source: python, test_split: 0, validation_split: 0.25}
+training: {epochs: 1, batch_size: 8}
+"""
+    x, y = blobs()
+    run = nnconf.train(text, data=({"a": x, "b": x[:, :2]}, {"kind": y, "size": x.sum(axis=1)}),
+                       run_dir=tmp_path / "run")
+    assert set(run.history) >= {"kind_loss", "size_loss", "val_loss"}
+
+
+@pytest.mark.parametrize("data, words", [
+    ((np.zeros((10, 4)), np.zeros(9)), "the arrays given have different numbers of samples: x 10, y 9"),
+    (({"input": np.zeros((10, 4))}, {"": np.zeros(11)}), "different numbers of samples: x['input'] 10, y[''] 11"),
+    (({"a": np.zeros((10, 4))}, np.zeros(10)), "x has an array for 'a', which is no model input"),
+    ([np.zeros((10, 4)), np.zeros(10)], "data= takes (x, y) NumPy arrays"),
+    ((np.array([[1.0], [1.0, 2.0]], dtype=object), np.zeros(2)), "x holds rows of different lengths"),
+    ((np.array([["a"] * 4] * 10), np.zeros(10)), "holds strings"),
+])
+def test_wrong_arrays_from_python(tmp_path, data, words):
+    with pytest.raises(DataError) as raised:
+        nnconf.train(DENSE, data=data, run_dir=tmp_path / "run")
+    (finding,) = raised.value.findings
+    assert words in finding.message and finding.rule == codes.DATA
+    assert not (tmp_path / "run").exists()  # refused before a run directory is made
+
+
+def test_data_from_python_for_a_config_that_reads_a_file(tmp_path):
+    text = DENSE + "data: {source: npz, path: d.npz}\n"
+    with pytest.raises(DataError, match="data was given from Python, but the config reads data.source npz"):
+        nnconf.train(text, data=blobs(), run_dir=tmp_path / "run")
+
+
+def test_a_dataframe_is_read_as_a_table_with_missing_values_named_by_row(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"size": [1.5, 2.0, None, 4.0] * 6, "colour": ["red", "blue", "red", "green"] * 6,
+                          "kind": ["cat", "dog", "fox", "cat"] * 6})
+    text = DENSE.replace("input_shape: [4]", "input_shape: [4]") + "data: {source: python, label: kind}\n"
+    with pytest.raises(DataError, match=r"column 'size' of the DataFrame has 6 missing values, at rows 2, 6, 10, "
+                                        r"14, 18 and 1 more"):
+        nnconf.train(text, data=frame, run_dir=tmp_path / "run")
+    frame["size"] = frame["size"].fillna(3.0)
+    run = nnconf.train(text, data=frame, run_dir=tmp_path / "run")
+    saved = json.loads((run.directory / "preprocessing.json").read_text())
+    assert saved["classes"] == {"": ["cat", "dog", "fox"]}
+    assert saved["inputs"]["input"]["columns"][1]["values"] == ["blue", "green", "red"]
+
+
+def test_a_dataframe_needs_its_label_column_named(tmp_path):
+    import pandas as pd
+
+    with pytest.raises(DataError, match="a DataFrame needs data.label"):
+        nnconf.train(DENSE, data=pd.DataFrame({"a": [1, 2]}), run_dir=tmp_path / "run")
+
+
+def test_a_tf_dataset_of_batches_trains_as_its_arrays_do(tmp_path):
+    import tensorflow as tf
+
+    x, y = blobs()
+    from_arrays = nnconf.train(DENSE, data=(x, y), run_dir=tmp_path / "arrays")
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(7)
+    from_dataset = nnconf.train(DENSE, data=dataset, run_dir=tmp_path / "dataset")
+    assert from_dataset.history == from_arrays.history

@@ -184,7 +184,29 @@ class TextData(_Streamed):
         return self
 
 
-Data = Annotated[Union[KerasData, SklearnData, NpzData, CsvData, ImagesData, TextData], Field(discriminator="source")]
+class PythonData(_Data):
+    """Samples handed over from Python: ``nnconf.train(config, data=...)`` with ``(x, y)`` NumPy arrays
+    (or mappings of them by model input and output name), a pandas DataFrame, or a ``tf.data.Dataset``
+    of ``(x, y)`` samples. A config without a data section given data from Python gets this one; the
+    run keeps a fingerprint of the data, and ``nnconf.resume(run_dir, data=...)`` takes the same data.
+
+    Args:
+        source: ``python``.
+        label: for a DataFrame: the label column(s), as for ``source: csv``.
+        features: for a DataFrame: the input columns of a one-input model (by default all but the labels).
+        inputs: for a DataFrame: each model input's columns, by input name.
+        categories: for a DataFrame: columns read as categories though they hold numbers.
+    """
+
+    source: Literal["python"]
+    label: Union[str, Columns, None] = None
+    features: Optional[Columns] = None
+    inputs: Optional[Annotated[dict[str, Columns], Field(min_length=1)]] = None
+    categories: Optional[Columns] = None
+
+
+Data = Annotated[Union[KerasData, SklearnData, NpzData, CsvData, ImagesData, TextData, PythonData],
+                 Field(discriminator="source")]
 
 
 def data_sources() -> dict[str, type[_Data]]:

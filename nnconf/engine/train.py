@@ -66,9 +66,10 @@ def _quiet(_: str) -> None:
 
 def train(config: Config | str | Path | Report, overrides: tuple[str, ...] | list[str] = (), *,
           run_dir: str | Path | None = None, runs_root: Path = RUNS_ROOT, say: Say = _quiet, progress: int = 0,
-          argv: list[str] | None = None, callbacks: Sequence[keras.callbacks.Callback] = ()) -> Run:
+          argv: list[str] | None = None, callbacks: Sequence[keras.callbacks.Callback] = (), data: Any = None) -> Run:
     """Trains a config (a Config, a YAML file, or the Report of one linted already) into a new run directory.
-    ``callbacks`` are Keras callbacks run after the run's own (nnconf sweep's pruning is one).
+    ``callbacks`` are Keras callbacks run after the run's own (nnconf sweep's pruning is one). ``data``:
+    samples from Python instead of the config's source (``data.source: python``; see nnconf.engine.data.given).
 
     A Report is trained as it is: showing its findings is up to whoever linted it (``nnconf train``
     lints before TensorFlow starts). Under ``training.distribution.strategy: multi_worker`` every
@@ -84,14 +85,14 @@ def train(config: Config | str | Path | Report, overrides: tuple[str, ...] | lis
         for warning in report.findings:
             say(warning.format())
     base_dir = Path(report.file).parent if report.file else Path.cwd()
-    config = _with_absolute_data_path(report.config, base_dir)
+    config = datasets.with_given_data(_with_absolute_data_path(report.config, base_dir), data)
     name = config.name or (safe_name(Path(report.file).stem) if report.file else "model")
     if config.training.distribution.strategy == "multi_worker" and run_dir is None:
         raise TrainingError("multi_worker training needs --run-dir (run_dir), the same on every worker, so that all "
                             "of them agree on the run directory the chief writes and resumes from")
     session = _Session(config, report, base_dir, say)
     session.callbacks = list(callbacks)
-    session.load_data()
+    session.load_data(given=data)
     directory, lock = Path(run_dir) if session.distributed.multi_worker else None, None
     if session.distributed.chief:
         lock = create_run_dir(name, run_dir, runs_root)  # held until the run ends: one writer at a time
@@ -114,9 +115,9 @@ def _with_absolute_data_path(config: Config, base_dir: Path) -> Config:
     return config.model_copy(update={"data": data})
 
 
-def resume(directory: str | Path, *, say: Say = _quiet, progress: int = 0) -> Run:
+def resume(directory: str | Path, *, say: Say = _quiet, progress: int = 0, data: Any = None) -> Run:
     """Continues a stopped run in its own directory, from its last intact checkpoint (or, for a run
-    stopped before its first one, from the start)."""
+    stopped before its first one, from the start). A run trained on ``data`` from Python takes it again."""
     directory = Path(directory)
     _read_state(directory)
     report = lint_report(check(directory / "config.yaml"))
@@ -129,7 +130,8 @@ def resume(directory: str | Path, *, say: Say = _quiet, progress: int = 0) -> Ru
             raise TrainingError(f"{directory} finished already; start a new run to train again")
         if lock is not None:
             remove_temporaries(directory)  # what writers killed mid-write left: no one else writes here now
-        session.load_data()
+        session.load_data(given=data)
+        datasets.check_same_data(directory, session.prepared)
         with session.lost_workers(directory), session.output(directory, resuming=True) as out, \
                 _write_failures(directory):
             store = CheckpointStore(directory / "checkpoints")
@@ -276,9 +278,9 @@ class _Session:
             keras.utils.set_random_seed(config.seed)
             tf.config.experimental.enable_op_determinism()
 
-    def load_data(self, preprocessing: dict | None = None) -> None:
+    def load_data(self, preprocessing: dict | None = None, given: Any = None) -> None:
         prepared = datasets.load_data(self.config, self.inference, base_dir=self.base_dir, source=self.report.source,
-                                      preprocessing=preprocessing)
+                                      preprocessing=preprocessing, given=given)
         with_data = lint_report(self.report, data=prepared.facts)
         fresh = [f for f in with_data.findings if f not in self.report.findings]
         if has_errors(fresh):

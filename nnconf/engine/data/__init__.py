@@ -16,16 +16,19 @@ findings with the code ``NN007`` located at the ``data:`` section of the config.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nnconf.analysis.data_facts import describe
+from nnconf.config.data import PythonData
 from nnconf.config.model import Config
 from nnconf.config.source import SourceMap
 from nnconf.engine.data.adapting import adapt
 from nnconf.engine.data.base import Arrays, Prepared, Request, read
 from nnconf.engine.data.checks import check_raw
 from nnconf.engine.data.errors import DataError, Where, data_path
+from nnconf.engine.data.given import fingerprint
 from nnconf.engine.data.keras_datasets import DOWNLOAD_TIMEOUT, OFFLINE_CONFIGS
 from nnconf.engine.data.labels import encode_labels
 from nnconf.engine.data.npz import load_npz_inputs
@@ -46,11 +49,12 @@ FACTS_SAMPLE = 256
 
 
 def load_data(config: Config, inference: Inference, *, base_dir: Path, source: SourceMap | None = None,
-              preprocessing: dict | None = None) -> Prepared:
+              preprocessing: dict | None = None, given: Any = None) -> Prepared:
     """Read, check, split and preprocess the training data of ``config``.
 
     ``preprocessing`` (a run's saved ``preprocessing.json``) prepares the data exactly as the run's
-    training data was, instead of with statistics of this data's own training split.
+    training data was, instead of with statistics of this data's own training split. ``given``: the
+    samples handed over from Python, for ``data.source: python``.
 
     Raises:
         DataError: when the data is missing, unreadable or unusable, before any training.
@@ -60,8 +64,9 @@ def load_data(config: Config, inference: Inference, *, base_dir: Path, source: S
     if data is None:
         raise where.error(("data",), "the config has no data section, so there is nothing to train on",
                           hint="add e.g. data: {source: sklearn.digits}, or data: {source: npz, path: data.npz}")
-    raw = read(Request(config, inference, Path(base_dir), where))
+    raw = read(Request(config, inference, Path(base_dir), where, given))
     check_raw(raw, where, data_path(config))
+    fingerprinted = {"source": "python", "fingerprint": fingerprint(raw)} if data.source == "python" else None
     splits = split(raw, config, where)
     (x_train, y_train), val, test = splits
 
@@ -77,6 +82,8 @@ def load_data(config: Config, inference: Inference, *, base_dir: Path, source: S
                 part[0][key] = apply_plan(part[0][key], plan, key, where)
     if raw.classes:
         preprocessing["classes"] = raw.classes
+    if fingerprinted:
+        preprocessing["data"] = fingerprinted
     sample = {key: read_sample(x_train[key], plan, FACTS_SAMPLE, where)
               for key, plan in preprocessing["inputs"].items() if plan.get("read")}
 
@@ -90,3 +97,34 @@ def load_data(config: Config, inference: Inference, *, base_dir: Path, source: S
                        for name, shape in inference.outputs.items()},
         source=source,
     )
+
+
+def with_given_data(config: Config, given: Any) -> Config:
+    """``config`` ready to train on samples handed over from Python: with ``data: {source: python}`` where
+    it has no data section. A config that names another source is refused: which one is meant?"""
+    if given is None:
+        return config
+    if config.data is None:
+        return config.model_copy(update={"data": PythonData(source="python")})
+    if config.data.source != "python":
+        raise Where(SourceMap()).error(("data", "source"), f"data was given from Python, but the config reads "
+                                       f"data.source {config.data.source}",
+                                       hint="set data.source: python (keeping the split settings), or leave data= out")
+    return config
+
+
+def check_same_data(directory: Path, prepared: Prepared) -> None:
+    """A resumed run trained on data from Python must be given the same data again (by its fingerprint)."""
+    given = prepared.preprocessing.get("data")
+    if given is None:
+        return
+    try:
+        saved = json.loads((Path(directory) / "preprocessing.json").read_text()).get("data") or {}
+    except (OSError, ValueError, AttributeError):
+        return  # the run's preprocessing.json is checked where it is used
+    if saved.get("fingerprint") not in (None, given["fingerprint"]):
+        raise Where(prepared.source or SourceMap()).error(
+            ("data",), f"the data given differs from the data {directory} began training on (another fingerprint: "
+                       f"{given['fingerprint'][:12]}..., not {str(saved['fingerprint'])[:12]}...)",
+            hint="resume with the same arrays, DataFrame or dataset, in the same order")
+

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -69,11 +69,12 @@ class Request:
     inference: Inference
     base_dir: Path
     where: Where
+    given: Any = None  # samples handed over from Python (data.source: python)
 
 
 # The modules of nnconf.engine.data that read each kind of data.source (its part before the first dot).
 SOURCES = {"sklearn": "sklearn_datasets", "keras": "keras_datasets", "npz": "npz", "csv": "csv_tables",
-           "images": "images", "text": "texts"}
+           "images": "images", "text": "texts", "python": "given"}
 
 
 def read(request: Request) -> Raw:
