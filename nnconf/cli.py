@@ -675,7 +675,7 @@ def _print_sweep(result) -> None:
     click.echo(f"best: trial {best['number']}, {result.metric} {best['value']:.6g} ({best['run_dir']})")
     for key, value in best["params"].items():
         click.echo(f"  {key}: {json.dumps(value)}")
-    click.echo(f"best config: {result.best_config}")
+    click.echo(f"best config: {result.best_config or 'not written: the file no longer takes the best values'}")
     click.echo("pictures: " + ", ".join(str(path) for path in result.pictures))
 
 

@@ -152,6 +152,18 @@ def test_a_hopeless_trial_is_pruned_at_an_epoch_end(tmp_path):
     assert json.loads((hopeless / "state.json").read_text())["epochs_done"] < 3
 
 
+def test_a_grid_search_tries_every_combination_once(tmp_path):
+    space = CONFIG[CONFIG.index("    optimizer.learning_rate"):]
+    config = write_config(tmp_path, CONFIG.replace("  trials: 3\n", "  trials: 10\n  sampler: grid\n  pruner: hyperband\n")
+                          .replace(space, "    model.layers[1].units: {choice: [8, 16]}\n"
+                                          "    model.layers[2].rate: {uniform: [0.0, 0.2], step: 0.2}\n"))
+    result = sweep(config, ["training.epochs=1"], runs_root=tmp_path / "runs")
+    assert result.trials["complete"] + result.trials["pruned"] == 4  # the grid's size, not the 10 asked for
+    tried = {(trial.params["model.layers[1].units"], trial.params["model.layers[2].rate"])
+             for trial in study_of(tmp_path).trials}
+    assert tried == {(8, 0.0), (8, 0.2), (16, 0.0), (16, 0.2)}
+
+
 def test_a_sampled_config_with_errors_fails_its_trial_at_the_space_key(tmp_path):
     searched = "    optimizer.learning_rate: {log_uniform: [1.0e-4, 1.0e-1]}"
     config = write_config(tmp_path, CONFIG.replace("trials: 3", "trials: 2").replace(

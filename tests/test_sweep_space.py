@@ -9,6 +9,7 @@ import pytest
 
 import nnconf
 from nnconf import codes
+from nnconf.config.search import Dimension
 
 from tests.config.helpers import run_cli
 
@@ -128,6 +129,30 @@ def test_a_grid_search_needs_finite_values():
     finding = only_error(check("optimizer.learning_rate: {log_uniform: [1.0e-4, 1.0e-1]}",
                                search_extra="  sampler: grid\n"), "optimizer.learning_rate")
     assert "grid search needs a finite list" in finding.message
+
+
+def test_a_grid_too_large_to_hold_is_refused():
+    report = check("model.layers[1].units: {int: [1, 100000]}", "model.layers[0].units: {int: [1, 100]}",
+                   search_extra="  sampler: grid\n")
+    errors = [f for f in report.findings if f.severity.value == "error"]
+    assert [f.path for f in errors] == ["search.sampler"]
+    assert "the grid has 10,000,000 combinations" in errors[0].message
+
+
+@pytest.mark.parametrize(("dimension", "grid"), [
+    ({"int": [1, 5]}, [1, 2, 3, 4, 5]), ({"int": [0, 10], "step": 3}, [0, 3, 6, 9]),
+    ({"uniform": [0.0, 0.5], "step": 0.1}, [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]), ({"choice": [1, "a", [2]]}, [1, "a", [2]]),
+    ({"log_int": [1, 8]}, None), ({"uniform": [0.0, 1.0]}, None),
+])
+def test_the_values_a_grid_search_tries(dimension, grid):
+    parsed = Dimension.model_validate(dimension)
+    assert parsed.grid() == grid
+    assert parsed.grid_size() == (None if grid is None else len(grid))
+
+
+def test_a_key_with_an_equals_sign_is_not_a_path():
+    finding = only_error(check("model.layers[1].units=3: {choice: [32, 64]}"), "model.layers[1].units=3")
+    assert "is not a config path" in finding.message
 
 
 def test_a_validation_metric_needs_a_validation_split():

@@ -4,22 +4,28 @@ Each searched value is tried at its extremes (both ends of a range, every choice
 path points, the way ``--set`` sets a value, and the config validated and shape-checked as a
 whole. Whatever that finds (a path that names nothing, a value of the wrong type, a value the
 schema or the shapes refuse) becomes a finding at the value's key under ``search.space``.
+
+A choice of more than MAX_PROBED_CHOICES values is tried at its first ones only (each try checks a
+whole config); the sweep still checks every trial's config before it trains.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from nnconf.analysis.shapes import infer
 from nnconf.config.loader import LoadedYaml
 from nnconf.config.model import Config
 from nnconf.config.overrides import OverrideError, parse_override
-from nnconf.config.search import Dimension, Search
+from nnconf.config.search import MAX_GRID, Dimension, Search
 from nnconf.config.source import SourceMap, abbreviate, format_path
 from nnconf.config.validation import check_loaded
 from nnconf import codes
 from nnconf.findings import Finding
+
+MAX_PROBED_CHOICES = 256
 
 
 def check_search(config: Config, source: SourceMap, known: list[Finding]) -> list[Finding]:
@@ -33,11 +39,16 @@ def check_search(config: Config, source: SourceMap, known: list[Finding]) -> lis
     findings = _metric_findings(config, search, source)
     for key, dimension in search.space.items():
         findings += _dimension_findings(base, key, dimension, source, known_messages)
-        if search.sampler == "grid" and dimension.grid() is None:
+        if search.sampler == "grid" and dimension.grid_size() is None:
             findings.append(_at_key(source, key, codes.SCHEMA,
                                     f"{key}: a grid search needs a finite list of values, and a {dimension.kind} "
                                     "range has none",
                                     "use choice, int, or uniform with a step; or sampler: tpe or random"))
+    sizes = [dimension.grid_size() for dimension in search.space.values()]
+    if search.sampler == "grid" and None not in sizes and math.prod(sizes) > MAX_GRID:
+        findings.append(_at(source, ("search", "sampler"), codes.SCHEMA,
+                            f"the grid has {math.prod(sizes):,} combinations; a grid search may have at most "
+                            f"{MAX_GRID:,}", "search fewer values, or use sampler: tpe or random"))
     return findings
 
 
@@ -49,6 +60,8 @@ def assignment(key: str, value: Any) -> str:
 def _dimension_findings(base: dict, key: str, dimension: Dimension, source: SourceMap,
                         known_messages: set[str]) -> list[Finding]:
     try:
+        if "=" in key or key != key.strip():
+            raise OverrideError(key, "not a path")
         parse_override(assignment(key, 0))
     except OverrideError:
         return [_at_key(source, key, codes.OVERRIDE, f"{abbreviate(key)!r} is not a config path",
@@ -57,7 +70,7 @@ def _dimension_findings(base: dict, key: str, dimension: Dimension, source: Sour
         return [_at_key(source, key, codes.SCHEMA, f"{key}: a {dimension.kind} range gives fractional numbers, and "
                         "this value is a whole number", "search it with int or log_int")]
     problems: dict[tuple[str, str], tuple[list[str], Finding]] = {}
-    extremes = dimension.extremes()
+    extremes = dimension.extremes()[:MAX_PROBED_CHOICES]
     for value, described in zip(extremes, _descriptions(dimension, extremes)):
         for finding in _problems_at(base, key, value, known_messages):
             problems.setdefault((finding.rule, finding.message), ([], finding))[0].append(described)

@@ -6,6 +6,7 @@ value fits the rest of the config is checked by nnconf.analysis.search, and Optu
 search, is imported by nnconf.engine.sweep alone.
 """
 
+import builtins
 from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -16,6 +17,7 @@ from nnconf.config.base import PositiveFloat, PositiveInt, Seed, StrictModel
 MAXIMISED = ("acc", "auc", "precision", "recall", "f1", "r2")
 
 KINDS = ("uniform", "log_uniform", "int", "log_int", "choice")
+MAX_GRID = 100_000  # combinations a grid search may have: each is a trial, and the grid is held in memory
 
 # What nnconf sweep says of a config without a search: section, after its file name.
 NO_SEARCH = ("has no search: section, so there is nothing to sweep (see configs/digits_sweep.yaml); "
@@ -92,17 +94,27 @@ class Dimension(StrictModel):
             return [float(bound) for bound in self.bounds]
         return list(self.bounds)
 
-    def grid(self) -> list | None:
-        """Every value a grid search tries, or None where the dimension has no finite grid."""
+    def grid_size(self) -> Optional[builtins.int]:  # the field named int hides the type here
+        """How many values a grid search tries, or None where the dimension has no finite grid."""
         if self.kind == "choice":
-            return list(self.choice)
+            return len(self.choice)
         if self.kind == "int":
             low, high = self.int
-            return list(range(low, high + 1, self.step or 1))
+            return (high - low) // (self.step or 1) + 1
         if self.kind == "uniform" and self.step is not None:
             low, high = self.uniform
-            return [low + index * self.step for index in range(int((high - low) / self.step + 1e-9) + 1)]
+            return int((high - low) / self.step + 1e-9) + 1
         return None
+
+    def grid(self) -> list | None:
+        """Every value a grid search tries (see grid_size, and check it first), or None."""
+        size = self.grid_size()
+        if size is None or self.kind == "choice":
+            return None if size is None else list(self.choice)
+        low, step = self.bounds[0], self.step or 1
+        if self.kind == "int":
+            return [low + index * step for index in range(size)]
+        return [float(f"{low + index * step:.12g}") for index in range(size)]  # 0.3, not 0.30000000000000004
 
 
 class Search(StrictModel):

@@ -62,7 +62,7 @@ class Sweep:
     directory: Path
     trials: dict[str, int] = field(default_factory=dict)  # by state: complete, pruned, failed, running
     best: dict | None = None  # number, value, params, run_dir
-    best_config: Path | None = None
+    best_config: Path | None = None  # None where there is no best trial, or its values no longer fit the file
     pictures: list[Path] = field(default_factory=list)
 
 
@@ -173,7 +173,7 @@ def _pruner(search: Search, epochs: int) -> optuna.pruners.BasePruner:
 def _trials_wanted(search: Search) -> int:
     if search.sampler != "grid":
         return search.trials
-    return min(search.trials, math.prod(len(dimension.grid()) for dimension in search.space.values()))
+    return min(search.trials, math.prod(dimension.grid_size() for dimension in search.space.values()))
 
 
 def _count(study: optuna.Study, states: tuple[TrialState, ...]) -> int:
@@ -476,10 +476,12 @@ def _summarise(study: optuna.Study, runner: _Runner) -> Sweep:
     return result
 
 
-def _write_best_config(runner: _Runner, best: FrozenTrial, params: dict) -> Path:
+def _write_best_config(runner: _Runner, best: FrozenTrial, params: dict) -> Path | None:
+    """The best trial's config as a plain config (None if the file no longer takes its values)."""
     expressions = [assignment(key, value) for key, value in params.items() if key in runner.search.space]
-    report = check(runner.report.file, [*runner.overrides, *expressions, "search=null"])
-    config = report.config
+    config = check(runner.report.file, [*runner.overrides, *expressions, "search=null"]).config
+    if config is None:
+        return None
     path = getattr(config.data, "path", None)
     if path is not None and not Path(path).is_absolute():  # best.yaml lives elsewhere than the file
         config = config.model_copy(update={"data": config.data.model_copy(
