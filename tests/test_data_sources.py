@@ -655,3 +655,54 @@ def test_a_tf_dataset_of_batches_trains_as_its_arrays_do(tmp_path):
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(7)
     from_dataset = nnconf.train(DENSE, data=dataset, run_dir=tmp_path / "dataset")
     assert from_dataset.history == from_arrays.history
+
+
+# --- the data-aware lint rules on every source ---------------------------------------------------
+
+
+def rules_on(config: Path) -> dict[str, list[str]]:
+    report, prepared = loaded(config)
+    found: dict[str, list[str]] = {}
+    for finding in lint_report(report, data=prepared.facts).findings:
+        found.setdefault(finding.rule, []).append(finding.message)
+    return found
+
+
+def test_unscaled_pixels_of_an_image_folder_are_judged_from_a_sample_and_said_so(tmp_path):
+    write_images(tmp_path / "pictures")
+    found = rules_on(images_config(tmp_path, "{source: images, path: pictures}"))
+    (message,) = found["NN505"]
+    assert "the inputs range from 0 to" in message and "samples read of" in message
+
+
+def test_image_classes_are_named_in_imbalance_and_small_class_findings(tmp_path):
+    write_images(tmp_path / "pictures", classes=("many",), per_class=40)
+    write_images(tmp_path / "more", classes=("few",), per_class=2)
+    (tmp_path / "more" / "few").rename(tmp_path / "pictures" / "few")
+    found = rules_on(images_config(tmp_path, "{source: images, path: pictures, scale: 255, test_split: 0, "
+                                             "validation_split: 0}", units=2))
+    assert found["NN506"] == ["the labels are imbalanced: class 'many' has 40 samples, class 'few' only 2 (20x)"]
+    assert found["NN509"] == ["1 class has fewer than 5 training samples (class 'few': 2): it is too few to learn"]
+
+
+def test_a_single_class_folder_is_one_class_in_proper_words(tmp_path):
+    write_images(tmp_path / "pictures", classes=("only",))
+    found = rules_on(images_config(tmp_path, units=3))
+    (message,) = found["NN502"]
+    assert message.startswith("the training labels have only 1 class, 'only' (all ")
+    assert "classes" not in message.replace("1 class", "")
+
+
+def test_class_count_of_a_table_against_the_output_units(tmp_path):
+    found = rules_on(table_config(tmp_path, ANIMALS, shape="[4]", text=TABLE.format(
+        shape="[4]", data="{source: csv, path: t.csv, label: kind}").replace("units: 3", "units: 2")))
+    assert found["NN502"] == ["the output has 2 units, but the labels have 3 classes"]
+
+
+def test_texts_against_an_output_too_wide(tmp_path):
+    write_texts(tmp_path / "reviews")
+    found = rules_on(texts_config(tmp_path, text=TEXTS.replace("task: binary", "task: multiclass").replace(
+        "{type: Dense, units: 1}", "{type: Dense, units: 3}").replace("binary_crossentropy",
+                                                                      "sparse_categorical_crossentropy")))
+    assert found["NN502"] == ["the output has 3 units, but the labels have only 2 classes: 1 units score "
+                              "classes that never occur"]

@@ -135,8 +135,12 @@ def _sampled(context: LintContext) -> str:
 
 def _class(labels: LabelFacts, index: int) -> str:
     """A class by its name where the data names its classes (class folders, label words), else its id."""
+    return f"class {_class_name(labels, index)}"
+
+
+def _class_name(labels: LabelFacts, index: int) -> str:
     names = labels.class_names
-    return f"class {names[index]!r}" if names and index < len(names) else f"class {index}"
+    return repr(names[index]) if names and index < len(names) else str(index)
 
 
 def _of(output: Output) -> str:
@@ -362,7 +366,7 @@ loss: sparse_categorical_crossentropy
 
     def _one_class(self, context: LintContext, output: Output, labels: LabelFacts, only: int) -> Finding:
         return self.problem(context, _data_path(context, fallback=output.path("loss")),
-                            f"the training labels{_of(output)} have only 1 class ({_class(labels, only)}, all "
+                            f"the training labels{_of(output)} have only 1 class, {_class_name(labels, only)} (all "
                             f"{labels.class_counts[only]} samples): a classifier learns nothing from one class",
                             hint="give the training data samples of at least two classes (check the labels, and "
                                  "that data.max_samples and the splits leave every class some)")
@@ -767,7 +771,7 @@ data: {source: images, path: photos, scale: 255}
             small = [(index, count) for index, count in enumerate(counts) if count < MIN_CLASS_SAMPLES]
             if not small:
                 continue
-            shown = ", ".join(f"{_class(labels, index)} {count}" for index, count in small[:_SHOWN_CLASSES])
+            shown = ", ".join(f"{_class(labels, index)}: {count}" for index, count in small[:_SHOWN_CLASSES])
             more = f" and {len(small) - _SHOWN_CLASSES} more" if len(small) > _SHOWN_CLASSES else ""
             count = "1 class has" if len(small) == 1 else f"{len(small)} classes have"
             yield self.problem(
