@@ -706,3 +706,31 @@ def test_texts_against_an_output_too_wide(tmp_path):
                                                                       "sparse_categorical_crossentropy")))
     assert found["NN502"] == ["the output has 3 units, but the labels have only 2 classes: 1 units score "
                               "classes that never occur"]
+
+
+# --- the example configs and their generated datasets --------------------------------------------
+
+
+@pytest.mark.parametrize("name, written", [("images.yaml", "samples/digits/9"), ("text.yaml", "samples/reviews/positive"),
+                                           ("table.yaml", "samples/customers.csv")])
+def test_each_example_config_trains_offline_on_data_it_generates(tmp_path, name, written):
+    config = tmp_path / name
+    config.write_text((Path(__file__).resolve().parent.parent / "configs" / name).read_text())
+    run = nnconf.train(config, ["training.epochs=1"], run_dir=tmp_path / "run")
+    assert run.status == "finished" and (tmp_path / written).exists()
+    assert json.loads((run.directory / "preprocessing.json").read_text())["classes"]
+
+
+def test_the_samples_command_writes_a_dataset_and_never_over_one(tmp_path):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "nnconf.engine.data.samples"]
+    result = subprocess.run([*command, "reviews", str(tmp_path / "reviews"), "--count", "10"], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert len(list((tmp_path / "reviews").rglob("*.txt"))) == 10
+    again = subprocess.run([*command, "reviews", str(tmp_path / "reviews")], capture_output=True, text=True,
+                           timeout=120)
+    assert again.returncode == 2 and "exists already" in again.stderr
+    assert len(list((tmp_path / "reviews").rglob("*.txt"))) == 10

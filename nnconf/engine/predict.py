@@ -50,7 +50,7 @@ class Predictions:
         header, columns = ["input"], []
         for output, result in self.outputs.items():
             prefix = f"{output}." if output else ""
-            if result.predicted is not None and self.kind != "classes":
+            if result.predicted is not None:
                 header.append(prefix + "class")
                 columns.append(result.predicted)
             header += [prefix + column for column in result.columns]
@@ -77,10 +77,10 @@ class Predictions:
 
 
 def _cell(value) -> str:
-    if isinstance(value, (str, np.str_)):
+    """A value as written: a float as the shortest text that reads back as the same float of its precision."""
+    if isinstance(value, np.floating):
         return str(value)
-    number = float(value)
-    return str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
+    return str(value.item() if isinstance(value, np.generic) else value)
 
 
 def predict(target: str | Path, inputs: list[str | Path], *, kind: str = "probabilities") -> Predictions:
