@@ -11,7 +11,7 @@ from nnconf.analysis.lint import REGISTRY, apply_ignores, run_rules
 from nnconf.findings import Severity
 
 ROOT = Path(__file__).resolve().parents[2]
-CODES = ["NN301", "NN302", "NN303", "NN304", "NN401", "NN402", "NN403", "NN404", "NN405"]
+CODES = ["NN301", "NN302", "NN303", "NN304", "NN401", "NN402", "NN403", "NN404", "NN405", "NN406"]
 
 
 def lint(text: str, select=("NN",)):
@@ -371,7 +371,7 @@ def test_nn401_per_optimizer_default():
 
 
 @pytest.mark.parametrize("optimizer", [
-    "adam", "adamw", "sgd", "rmsprop", "nadam", "adamax", "adagrad", "adadelta", "lion",
+    "adam", "adamw", "sgd", "rmsprop", "nadam", "adamax", "lion",
     "{name: adam, learning_rate: 0.01}",
     "{name: sgd, learning_rate: 0.1, momentum: 0.9}",
     "{name: sgd, learning_rate: 0.1, momentum: 0.9, nesterov: true}",
@@ -385,6 +385,68 @@ def test_nn401_per_optimizer_default():
 ])
 def test_nn401_quiet(optimizer):
     assert of("NN401", with_optimizer(optimizer)) == []
+
+
+@pytest.mark.parametrize("optimizer, usual", [
+    ("adadelta", "start near 1 (Keras's default 0.001 is too low)"),
+    ("{name: adadelta, learning_rate: 0.01}", "start near 1"),
+    ("adagrad", "start near 0.01 (Keras's default 0.001 is too low)"),
+    ("{name: sgd, learning_rate: 5e-5}", "start near 0.01 (Keras's default for sgd)"),
+])
+def test_nn401_below_the_usual_range_of_its_optimizer(optimizer, usual):
+    findings = of("NN401", with_optimizer(optimizer))
+    assert [(f.path, f.severity) for f in findings] == [("optimizer.learning_rate", Severity.WARNING)]
+    assert findings[0].hint.startswith(usual) and findings[0].line is not None
+
+
+# --- NN406 SGD's effective step ---------------------------------------------------------------------
+
+PLAIN_CNN = """
+task: multiclass
+model:
+  input_shape: [16, 16, 3]
+  layers:
+    - {{type: Conv2D, filters: 8, kernel_size: 3, activation: relu, kernel_initializer: he_normal}}
+    {normalization}
+    - {{type: GlobalAveragePooling2D}}
+    - {{type: Dense, units: 4}}
+loss: {{name: sparse_categorical_crossentropy, from_logits: true}}
+optimizer: {optimizer}
+"""
+
+
+def test_nn406_momentum_multiplies_the_step():
+    findings = of("NN406", with_optimizer("{name: sgd, learning_rate: 0.2, momentum: 0.9}"))
+    assert [(f.path, f.severity) for f in findings] == [("optimizer.momentum", Severity.WARNING)]
+    assert "0.2 / 0.1 = 2" in findings[0].message and findings[0].hint.startswith("lower the learning rate to 0.01")
+
+
+def test_nn406_an_effective_step_of_1_only_on_a_plain_cnn():
+    sgd = "{name: sgd, learning_rate: 0.1, momentum: 0.9}"
+    assert paths("NN406", PLAIN_CNN.format(normalization="", optimizer=sgd)) == ["optimizer.momentum"]
+    normalized = PLAIN_CNN.format(normalization="- {type: BatchNormalization}", optimizer=sgd)
+    assert of("NN406", normalized) == []  # ResNets train at 0.1 with momentum 0.9
+    assert of("NN406", with_optimizer(sgd)) == []  # a small MLP trains at an effective 1
+
+
+@pytest.mark.parametrize("optimizer", [
+    "sgd", "{name: sgd, learning_rate: 0.5}", "{name: sgd, learning_rate: 0.01, momentum: 0.9}",
+    "{name: sgd, learning_rate: 0.05, momentum: 0.9, nesterov: true}", "{name: adam, learning_rate: 0.01}",
+    "{name: rmsprop, learning_rate: 0.001, momentum: 0.9}",
+    "{name: sgd, momentum: 0.9, learning_rate: {name: cosine_decay, initial_learning_rate: 0.0, decay_steps: 100, "
+    "warmup_target: 0.05, warmup_steps: 10}}",
+])
+def test_nn406_quiet(optimizer):
+    assert of("NN406", with_optimizer(optimizer)) == []
+
+
+def test_nn406_judges_every_rate_of_a_schedule():
+    text = with_optimizer("{name: sgd, momentum: 0.99, learning_rate: {name: exponential_decay, "
+                          "initial_learning_rate: 0.05, decay_steps: 100, decay_rate: 0.9}}")
+    assert "0.05 / 0.01 = 5" in of("NN406", text)[0].message
+    text = with_optimizer("{name: sgd, momentum: 0.9, learning_rate: {name: piecewise_constant_decay, "
+                          "boundaries: [10], values: [0.05, 0.5]}}")
+    assert "learning rate values[1] / (1 - momentum) = 0.5 / 0.1 = 5" in of("NN406", text)[0].message
 
 
 # --- NN402 tiny Adam epsilon ----------------------------------------------------------------------

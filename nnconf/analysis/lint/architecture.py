@@ -177,7 +177,12 @@ class LinearStack(Rule):
     another Dense or convolution layer through linear layers only: Dropout, BatchNormalization,
     LayerNormalization, Flatten, Reshape, GaussianNoise, Rescaling, average pooling, padding,
     upsampling. Activation layers, a nonlinear ``activation`` and max pooling break the chain.
-    It reports each chain once, at its second layer.
+    It reports each chain once, whole, at its second layer:
+
+    - an error where the chain runs from the model's input to an output with nothing nonlinear
+      before it: the model collapses into a linear one (with its output's activation);
+    - a warning otherwise, e.g. a linear Dense feeding a nonlinear one: the linear layer is
+      redundant, but the model is not linear.
 
     ## Why is this bad?
     A composition of affine maps is one affine map: the stack has the expressive power of a single
@@ -212,11 +217,32 @@ loss: sparse_categorical_crossentropy
             first = self._linear_before(context, layer)
             if first is None or self._linear_before(context, first) is not None:
                 continue  # no chain, or ``layer`` is not its second layer
-            yield self.problem(
-                context, context.layer_path(layer),
-                f"{first.name!r} ({_type(first)}, linear) feeds {layer.name!r} ({_type(layer)}) with nothing "
-                "nonlinear between them: the two collapse into one affine map",
-                hint=f"give {first.name!r} an activation (e.g. activation: relu), or merge the two layers")
+            chain = self._chain(context, first)
+            names = " -> ".join(repr(link.name) for link in chain)
+            hint = f"give {first.name!r} an activation (e.g. activation: relu), or merge the layers"
+            if _from_input(context, first) and context.feeds_output(chain[-1]):
+                yield self.problem(context, context.layer_path(layer),
+                                   f"{names}: nothing nonlinear between them or before them, so their affine maps "
+                                   "collapse into one, and the model into a linear one", hint=hint)
+            else:
+                # The linear layers could be merged into the last one: they are redundant.
+                redundant = [link.name for link in chain[:-1]]
+                yield self.problem(context, context.layer_path(layer),
+                                   f"{names}: nothing nonlinear between them, so their affine maps compose into one: "
+                                   f"{', '.join(repr(name) for name in redundant)} (linear) "
+                                   f"add{'s' * (len(redundant) == 1)} parameters and nothing else", hint=hint,
+                                   severity=Severity.WARNING)
+
+    def _chain(self, context: LintContext, first: LayerShape) -> list[LayerShape]:
+        """The affine layers that follow ``first``, each fed by the one before through linear layers only
+        (the last may be nonlinear)."""
+        chain = [first]
+        while True:
+            following = [layer for layer in context.layers
+                         if _is_affine(layer) and self._linear_before(context, layer) is chain[-1]]
+            if len(following) != 1:
+                return chain
+            chain.append(following[0])
 
     @staticmethod
     def _linear_before(context: LintContext, layer: LayerShape) -> LayerShape | None:
@@ -225,6 +251,18 @@ loss: sparse_categorical_crossentropy
         if before is None or not _is_affine(before) or _nonlinear(before) or _factorised(before, layer):
             return None
         return before
+
+
+def _from_input(context: LintContext, layer: LayerShape) -> bool:
+    """Whether ``layer`` takes a model input through linear layers only (nothing nonlinear before it)."""
+    current = layer
+    while True:
+        before = context.predecessors(current)
+        if not before:
+            return True
+        if len(before) != 1 or not _linear_layer(before[0]):
+            return False
+        current = before[0]
 
 
 def _factorised(first: LayerShape, second: LayerShape) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from nnconf.analysis.lint.context import LintContext
+from nnconf.analysis.lint.context import AFFINE, LintContext
 from nnconf.analysis.lint.initialization import parts
 from nnconf.analysis.lint.rule import Rule, removal, setting
 from nnconf.config.optimizers import CosineDecay, PiecewiseConstantDecay
@@ -13,10 +13,18 @@ from nnconf.findings import Finding, Severity
 
 # Above this many times the optimizer's Keras default, a learning rate probably diverges.
 TIMES_DEFAULT = 10
-# Where the usual rates sit far above Keras's default: Adadelta's paper uses 1.0 (Keras's docs say
-# so), and Adagrad is commonly run at 0.01 to 0.1 (PyTorch's default is 0.01).
+# Where the usual rates sit far from Keras's default: Adadelta's paper uses 1.0 (Keras's docs say
+# so), and Adagrad is commonly run at 0.01 to 0.1 (PyTorch's default is 0.01). Keras 2 defaulted
+# them to 1.0 and 0.01; tf.keras and Keras 3 default both to 0.001, where Adadelta learns almost
+# nothing: programs written for Keras 2 lost 15 to 90 points of accuracy to it.
 HIGHEST = {"adadelta": 1.0, "adagrad": 0.1}
+USUAL_LOWEST = {"adadelta": 0.1, "adagrad": 0.01, "sgd": 1e-4}
 LOWEST = 1e-6
+# SGD's step in a steady direction is rate / (1 - momentum): from 1, training a network without
+# normalization layers diverges or stalls (plain CNNs at 0.1 with momentum 0.9 train to chance
+# accuracy); a small MLP still trains there, but not above it.
+EFFECTIVE_STEP = 1.0
+NORMALIZATION = {"BatchNormalization", "LayerNormalization", "GroupNormalization"}
 ADAM_FAMILY = {"adam", "adamw", "adamax", "nadam"}
 TINY_EPSILON = 1e-10
 CLIPPING = ("clipnorm", "clipvalue", "global_clipnorm")
@@ -73,13 +81,17 @@ class LearningRateRange(Rule):
     - a warning if it is more than 10 times the optimizer's own Keras default (SGD 0.01, so up to
       0.1 is fine; Adam, RMSprop, Nadam 0.001; Lion 0.0001; Adagrad and Adadelta, which are usually
       run far above their Keras default, up to 0.1 and 1.0);
-    - a warning if the starting rate is below 1e-6 (a schedule may decay below it later).
+    - a warning if the starting rate is below the optimizer's usual range: Adadelta below 0.1
+      (its paper's rate is 1.0), Adagrad below 0.01, SGD below 0.0001, any other below 1e-6 (a
+      schedule may decay below it later). Keras's own defaults for Adadelta and Adagrad, 0.001,
+      are below theirs.
 
     ## Why is this bad?
     A rate of 0 learns nothing and a negative one climbs the loss. A rate far above what the
-    optimizer is tuned for makes training diverge (NaN losses) or bounce around; one below 1e-6 barely
-    moves the weights. One threshold for every optimizer would be wrong: SGD at 0.1 is normal, Adam at
-    0.1 is not.
+    optimizer is tuned for makes training diverge (NaN losses) or bounce around; one far below it
+    barely moves the weights. One range for every optimizer would be wrong: SGD at 0.1 is normal,
+    Adam at 0.1 is not, and Adadelta at Keras's default 0.001 learns almost nothing (Keras 2 defaulted
+    it to 1.0; programs written for Keras 2 lost 15 to 90 points of accuracy when tf.keras changed it).
 
     ## Instead
     Start near the optimizer's default and tune from there by factors of 3 to 10.
@@ -92,7 +104,8 @@ class LearningRateRange(Rule):
     def check(self, context: LintContext) -> Iterator[Finding]:
         optimizer = context.config.optimizer
         name, default = optimizer.canonical, optimizer.DEFAULT_LEARNING_RATE
-        highest = HIGHEST.get(name, TIMES_DEFAULT * default)
+        highest, lowest = HIGHEST.get(name, TIMES_DEFAULT * default), USUAL_LOWEST.get(name, LOWEST)
+        usual = {"adadelta": 1.0, "adagrad": 0.01}.get(name, default)  # where to start
         for keys, value, starts, zero_ok in _rates(optimizer.learning_rate):
             path: Path = ("optimizer", "learning_rate", *keys)
             label = _label(keys)
@@ -107,9 +120,11 @@ class LearningRateRange(Rule):
                                    "training is likely to diverge",
                                    hint=f"start near {default:g} and stay at or below {highest:g}",
                                    severity=Severity.WARNING)
-            elif starts and 0 < value < LOWEST:
-                yield self.problem(context, path, f"{label} {value:g} is below {LOWEST:g}: the weights barely move",
-                                   hint=f"start near {default:g} (Keras's default for {name})",
+            elif starts and 0 < value < lowest:
+                yield self.problem(context, path, f"{label} {value:g} is below {lowest:g}, the least {name} is usually "
+                                   "run at: the weights barely move",
+                                   hint=f"start near {usual:g}" + (f" (Keras's default for {name})" if usual == default
+                                                                   else f" (Keras's default {default:g} is too low)"),
                                    severity=Severity.WARNING)
 
 
@@ -197,6 +212,49 @@ class SumReduction(Rule):
                                    f"{spec.name} with reduction: sum scales the loss and its gradients with "
                                    "the batch size", hint="remove reduction to use sum_over_batch_size (the mean)",
                                    fixes=(removal(("loss", *keys, "reduction"), safe=False),))
+
+
+class MomentumEffectiveStep(Rule):
+    """SGD whose momentum makes its steps too large.
+
+    ## What it does
+    Computes SGD's effective learning rate, ``learning_rate / (1 - momentum)`` (each step adds the
+    momentum of the ones before, so in a steady direction the step grows to that), for each rate a
+    schedule steps through. It warns where that is above 1, or at 1 for a convolutional model
+    without BatchNormalization or LayerNormalization.
+
+    ## Why is this bad?
+    Momentum multiplies the learning rate: 0.1 with momentum 0.9 moves like plain SGD at 1.0. A
+    plain CNN trained so stays at chance accuracy (10% on ten classes); an MLP of two layers still
+    trains at 1.0, but not much above it. Normalization layers make a network tolerate such steps
+    (ResNets train at 0.1 with momentum 0.9), which is why it is common advice.
+
+    ## Instead
+    Lower the rate (0.01 with momentum 0.9 is an effective 0.1), or the momentum; or normalize
+    between layers (BatchNormalization) if the large step is intended.
+    """
+
+    code, name, severity = "NN406", "momentum-effective-step", Severity.WARNING
+    failing = _config("{name: sgd, learning_rate: 0.5, momentum: 0.9}")
+    fixed = _config("{name: sgd, learning_rate: 0.05, momentum: 0.9}")
+
+    def check(self, context: LintContext) -> Iterator[Finding]:
+        optimizer = context.config.optimizer
+        if optimizer.canonical != "sgd" or not optimizer.momentum:
+            return
+        convolutional = any(layer.spec.type in AFFINE - {"Dense"} for layer in context.layers)
+        normalized = any(layer.spec.type in NORMALIZATION for layer in context.layers)
+        strict = not convolutional or normalized  # at exactly 1 only a plain CNN is reported
+        for keys, value, _, warmup_start in _rates(optimizer.learning_rate):
+            step = value / (1 - optimizer.momentum) if optimizer.momentum < 1 else float("inf")
+            if warmup_start or step < EFFECTIVE_STEP * (1 - 1e-9) or strict and step <= EFFECTIVE_STEP * (1 + 1e-9):
+                continue
+            plain = " on a convolutional model without normalization" if not strict else ""
+            yield self.problem(context, ("optimizer", "momentum"),
+                               f"SGD's effective step is {_label(keys)} / (1 - momentum) = {value:g} / "
+                               f"{1 - optimizer.momentum:g} = {step:g}{plain}: training is likely to diverge or stall",
+                               hint=f"lower the learning rate to {0.1 * (1 - optimizer.momentum):g} (an effective "
+                                    "0.1), or the momentum")
 
 
 class WeightDecayTwice(Rule):

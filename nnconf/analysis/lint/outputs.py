@@ -231,6 +231,8 @@ class BinaryCrossentropyOnMulticlass(Rule):
 
     ## What it does
     Finds a ``multiclass`` task (exactly one class per sample) trained with binary crossentropy.
+    Two softmax units are the exception, reported as information only: there binary crossentropy
+    equals categorical crossentropy (each unit's term is the same, ``-log p`` of the true class).
 
     ## Why is this bad?
     Binary crossentropy scores each class as an independent yes/no question: the wrong likelihood
@@ -255,7 +257,14 @@ loss: sparse_categorical_crossentropy
 
     def check(self, context: LintContext) -> Iterator[Finding]:
         for output in context.outputs:
-            if output.task == "multiclass" and loss_name(output) in BINARY_CE:
+            if output.task != "multiclass" or loss_name(output) not in BINARY_CE:
+                continue
+            if output.activation == "softmax" and output.units == 2 and loss_name(output) == "binary_crossentropy":
+                yield self.problem(context, output.path("loss"),
+                                   "binary_crossentropy on two softmax units equals categorical crossentropy for two "
+                                   "classes: it trains correctly", severity=Severity.INFO,
+                                   hint="say categorical_crossentropy (or sparse_categorical_crossentropy) for clarity")
+            else:
                 yield self.problem(context, output.path("loss"),
                                    f"{loss_name(output)} treats the classes of a multiclass task as independent",
                                    hint="use softmax with sparse_categorical_crossentropy")
@@ -343,6 +352,9 @@ class ClassificationWithRegressionLoss(Rule):
     Finds a classification task (binary, multiclass, multilabel), or any softmax output, trained with
     mean squared/absolute (percentage, logarithmic) error, Huber or log-cosh.
 
+    A sigmoid output trained with ``mse`` (the Brier score) is a warning rather than an error: it
+    trains, only more slowly than with crossentropy.
+
     ## Why is this bad?
     These losses are not likelihoods of class labels: gradients through a saturated softmax or
     sigmoid vanish, and training is slow and poorly calibrated.
@@ -369,9 +381,12 @@ loss: categorical_crossentropy
             if not is_regression_loss(output):
                 continue
             if output.task in CLASSIFICATION:
+                brier = output.activation == "sigmoid" and loss_name(output) == "mean_squared_error"
                 yield self.problem(context, output.path("loss"),
-                                   f"a {output.task} task trained with the regression loss {output.loss.name!r}",
-                                   hint=_crossentropy_for(output.task))
+                                   f"a {output.task} task trained with the regression loss {output.loss.name!r}"
+                                   + (" on a sigmoid output: it trains, more slowly than with crossentropy" if brier
+                                      else ""),
+                                   hint=_crossentropy_for(output.task), severity=Severity.WARNING if brier else None)
             elif output.activation == "softmax":
                 yield self.problem(context, output.path("loss"),
                                    f"a softmax output trained with the regression loss {output.loss.name!r}",
