@@ -734,3 +734,23 @@ def test_the_samples_command_writes_a_dataset_and_never_over_one(tmp_path):
                            timeout=120)
     assert again.returncode == 2 and "exists already" in again.stderr
     assert len(list((tmp_path / "reviews").rglob("*.txt"))) == 10
+
+
+def test_an_interrupted_text_run_resumes_with_its_vocabulary_to_where_an_uninterrupted_one_ends(tmp_path):
+    import keras
+
+    from nnconf.engine.train import train
+
+    class StopAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                raise KeyboardInterrupt
+
+    write_texts(tmp_path / "reviews")
+    config = texts_config(tmp_path)
+    whole = nnconf.train(config, run_dir=tmp_path / "whole")
+    with pytest.raises(KeyboardInterrupt):
+        train(config, run_dir=tmp_path / "cut", callbacks=[StopAfterFirstEpoch()])
+    resumed = nnconf.resume(tmp_path / "cut")
+    assert resumed.history == whole.history and resumed.metrics == whole.metrics
+    assert resumed.model.layers[0].get_vocabulary() == whole.model.layers[0].get_vocabulary()
