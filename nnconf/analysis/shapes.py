@@ -145,7 +145,7 @@ def _check_initializer_ranks(layer: LayerShape, source: SourceMap) -> Finding | 
 
 
 def _check_inline_weights(layer: LayerShape, source: SourceMap) -> Finding | None:
-    for name, values in (layer.spec.weights or {}).items():
+    for name, values in layer.spec.inline_weights().items():
         path = _layer_path(layer) + ("weights", name)
         if name not in layer.weights:
             hint = did_you_mean(name, layer.weights) or f"{layer.spec.type} has: {', '.join(layer.weights) or 'none'}"

@@ -88,10 +88,10 @@ def _call(layer: keras.layers.Layer, style: str, inputs: list) -> Any:
 def _set_inline_weights(model: keras.Model, config: Config) -> None:
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     for spec, layer in zip(config.model.layers, _in_config_order(layers, config)):
-        if not spec.weights:
+        if not spec.inline_weights():
             continue
         variables = {weight_key(layer, variable): variable for variable in layer.weights}
-        for key, values in spec.weights.items():
+        for key, values in spec.inline_weights().items():
             variables[key].assign(np.asarray(values, dtype=variables[key].dtype))
 
 

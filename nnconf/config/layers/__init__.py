@@ -55,6 +55,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "merging": ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot"),
     "rnn": ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"),
     "attention": ("MultiHeadAttention",),
+    "applications": ("Backbone",),
 }
 _FAMILY_OF = {name: family for family, names in FAMILIES.items() for name in names}
 

@@ -100,6 +100,10 @@ class Layer(StrictModel):
     def param_count(self, input_shape: Shape | list[Shape]) -> int:
         return sum(math.prod(shape) for shape in self.weight_shapes(input_shape).values())
 
+    def inline_weights(self) -> dict[str, Any]:
+        """The initial values given inline under ``weights``, by weight name ({} for none)."""
+        return dict(self.weights or {})
+
     def trainable_weight(self, name: str) -> bool:
         """Whether Keras trains the weight ``name`` (of ``weight_shapes``): not when the layer is frozen,
         nor for the statistics a layer updates itself (BatchNormalization's moving mean, ...)."""
