@@ -92,7 +92,7 @@ EVERY_LAYER = {
     "RandomRotation": ({"factor": 0.1}, (8, 8, 3)),
     "RandomZoom": ({"height_factor": 0.1}, (8, 8, 3)),
     "RandomTranslation": ({"height_factor": 0.1, "width_factor": 0.1}, (8, 8, 3)),
-    "RandomShear": ({"x_factor": 0.1}, (8, 8, 3)),
+    "RandomShear": ({"x_factor": [0.0, 0.1]}, (8, 8, 3)),
     "RandomPerspective": ({}, (8, 8, 3)),
     "RandomElasticTransform": ({}, (8, 8, 3)),
     "RandomContrast": ({"factor": 0.2}, (8, 8, 3)),
@@ -109,7 +109,6 @@ EVERY_LAYER = {
     "RandomColorJitter": ({"brightness_factor": 0.1}, (8, 8, 3)),
     "Solarization": ({}, (8, 8, 3)),
     "AutoContrast": ({}, (8, 8, 3)),
-    "Equalization": ({}, (8, 8, 3)),
     "ContrastLimitedAdaptiveHistogramEqualization": ({}, (8, 8, 3)),
     "AugMix": ({}, (8, 8, 3)),
     "RandAugment": ({}, (8, 8, 3)),
@@ -146,6 +145,9 @@ EVERY_LAYER = {
     "GaussianDropout": ({"rate": 0.2}, (4,)),
     "AlphaDropout": ({"rate": 0.2}, (4,)),
     "ActivityRegularization": ({"l2": 0.01}, (4,)),
+    "GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, [(5, 8), (6, 8)]),
+    "Attention": ({}, [(5, 4), (6, 4)]),
+    "AdditiveAttention": ({}, [(5, 4), (6, 4)]),
 }
 
 

@@ -38,7 +38,11 @@ keras: Any = None
 # exact-match accuracy, which no nnconf metric stands for.
 _STRING_ONLY_METRICS = {"accuracy", "acc"}
 # Layers that hand on their input's activation unchanged, looked through to guess the task.
-_PASS_THROUGH = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "Flatten", "Reshape", "Permute"}
+_PASS_THROUGH = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
+                 "GaussianDropout", "AlphaDropout", "ActivityRegularization", "Identity", "Flatten", "Reshape",
+                 "Permute"}
+# Keras classes saved under another name than keras.layers gives them, by saved name.
+_SAVED_NAMES = {"GroupedQueryAttention": "GroupQueryAttention"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _MODEL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 
@@ -111,6 +115,11 @@ def _check_archive(path: Path) -> None:
         raise UnsupportedModel(f"the model holds {code}")
 
 
+def _layer_type(class_name: Any) -> Any:
+    """The nnconf type of a saved Keras class name (keras.layers.GroupQueryAttention saves as GroupedQueryAttention)."""
+    return _SAVED_NAMES.get(class_name, class_name)
+
+
 def _check_entries(entries: Any) -> None:
     """Every serialized layer (wrapped ones included) is a Keras layer type nnconf has a spec for."""
     for entry in entries if isinstance(entries, list) else []:
@@ -118,7 +127,7 @@ def _check_entries(entries: Any) -> None:
             continue
         config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
         name = config.get("name") or entry.get("name") or "?"
-        class_name, module = entry.get("class_name", "?"), str(entry.get("module"))
+        class_name, module = _layer_type(entry.get("class_name", "?")), str(entry.get("module"))
         if class_name == "InputLayer" or (class_name in LAYER_CLASSES and module == "keras.layers"):
             _check_entries([config[key] for key in ("layer", "backward_layer") if isinstance(config.get(key), dict)])
             continue
@@ -247,7 +256,7 @@ def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
     inputs: dict[str, list] = {}
     layers: list[dict] = []
     for entry in config["layers"]:
-        class_name, name = entry.get("class_name"), entry.get("name") or entry["config"].get("name")
+        class_name, name = _layer_type(entry.get("class_name")), entry.get("name") or entry["config"].get("name")
         operation = operations.get(name)
         if class_name == "InputLayer" and isinstance(operation, keras.layers.InputLayer):
             inputs[names(name)] = _shape(entry["config"]["batch_shape"][1:])
@@ -405,6 +414,7 @@ def _unsupported_layer(name: str, class_name: str, note: str = "") -> str:
 
 
 def _require_supported(name: str, class_name: str, layer: Any) -> None:
+    class_name = _layer_type(class_name)
     if class_name not in LAYER_CLASSES:
         raise UnsupportedModel(_unsupported_layer(name, class_name))
     if layer is not None and type(layer) is not getattr(keras.layers, class_name, None):
@@ -421,6 +431,7 @@ def _field_keys(spec: type[Layer]) -> set[str]:
 
 def _layer_data(class_name: str, config: dict, where: str, layer: Any = None) -> dict:
     """A layer spec (as data) from a Keras layer's class name and ``get_config()``."""
+    class_name = _layer_type(class_name)
     spec = LAYER_CLASSES[class_name]
     fields = _field_keys(spec)
     data: dict[str, Any] = {"type": class_name}
@@ -461,7 +472,7 @@ def _argument(key: str, value: Any, where: str, wrapped: Any = None) -> Any:
 def _nested_layer(value: Any, where: str, layer: Any = None) -> dict:
     if not isinstance(value, dict) or "class_name" not in value:
         raise UnsupportedModel(f"{where}: the wrapped layer is not a serialized Keras layer")
-    class_name, config = value["class_name"], value.get("config") or {}
+    class_name, config = _layer_type(value["class_name"]), value.get("config") or {}
     name = config.get("name", "?")
     if value.get("module") not in (None, "keras.layers") or class_name not in LAYER_CLASSES:
         raise UnsupportedModel(_unsupported_layer(name, class_name))

@@ -68,7 +68,7 @@ def weight_key(layer: keras.layers.Layer, variable) -> str:
     if isinstance(layer, keras.layers.Bidirectional):
         forward = any(variable is weight for weight in layer.forward_layer.weights)
         return f"{'forward' if forward else 'backward'}_{variable.name}"
-    if isinstance(layer, keras.layers.MultiHeadAttention):
+    if isinstance(layer, (keras.layers.MultiHeadAttention, keras.layers.GroupQueryAttention)):
         return f"{variable.path.split('/')[-2]}_{variable.name}"
     return variable.name
 

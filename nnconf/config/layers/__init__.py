@@ -45,7 +45,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "RandomShear", "RandomPerspective", "RandomElasticTransform", "RandomContrast", "RandomBrightness",
         "RandomHue", "RandomSaturation", "RandomSharpness", "RandomColorDegeneration", "RandomPosterization",
         "RandomInvert", "RandomGrayscale", "RandomGaussianBlur", "RandomErasing", "RandomColorJitter",
-        "Solarization", "AutoContrast", "Equalization", "ContrastLimitedAdaptiveHistogramEqualization",
+        "Solarization", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization",
         "AugMix", "RandAugment", "CutMix", "MixUp", "MaxNumBoundingBoxes",
     ),
     "reshaping": (
@@ -54,7 +54,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "merging": ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot"),
     "rnn": ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"),
-    "attention": ("MultiHeadAttention",),
+    "attention": ("MultiHeadAttention", "GroupQueryAttention", "Attention", "AdditiveAttention"),
     "applications": ("Backbone",),
 }
 _FAMILY_OF = {name: family for family, names in FAMILIES.items() for name in names}

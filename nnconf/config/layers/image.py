@@ -4,6 +4,9 @@ and histogram operations, and the mixing policies (AugMix, CutMix, MixUp, RandAu
 Each takes a batch of images, (batch, rows, cols, channels) or with ``data_format: channels_first``
 (batch, channels, rows, cols). The random layers change images in training only and pass them
 unchanged in inference, as Keras does; only Resizing and the crops change the shape.
+
+Keras's Equalization is left out: Keras 3.15 cannot load a saved model holding it (its inferred output
+is its input itself, which Keras reads back as a cycle), so runs could not resume or be exported.
 """
 
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple, Optional, Union
@@ -232,8 +235,9 @@ class RandomShear(Geometric):
     """Shears images at random in training.
 
     Args:
-        x_factor: the horizontal shear: a number draws from [-x_factor, x_factor], a pair from
-            [lower, upper]; each number in [0, 1].
+        x_factor: the horizontal shear, drawn from a pair [lower, upper] within [0, 1]. (Keras also
+            takes one number f for [-f, f], but writes it into a saved model as that pair, which it
+            then refuses to load; so only 0 is taken as a number.)
         y_factor: the vertical shear, likewise.
     """
 
@@ -242,6 +246,15 @@ class RandomShear(Geometric):
     type: Literal["RandomShear"]
     x_factor: Factor = 0.0
     y_factor: Factor = 0.0
+
+    @field_validator("x_factor", "y_factor")
+    @classmethod
+    def _loadable(cls, value: Factor, info: ValidationInfo) -> Factor:
+        if not isinstance(value, list) and value != 0:
+            raise ValueError(f"{info.field_name}: {value:g} would be saved as [{-value:g}, {value:g}], which Keras "
+                             f"cannot load back (runs could not resume or be exported); give a pair within [0, 1], "
+                             f"e.g. [0, {value:g}]")
+        return value
 
 
 class RandomPerspective(RandomImageLayer):
@@ -488,7 +501,7 @@ class RandomColorJitter(RandomImageLayer):
 
 
 class Solarization(ImageLayer):
-    """Inverts the pixels above a random threshold, after adding a random value, in training.
+    """Inverts the pixels above a random threshold, after adding a random value, in training only.
 
     Args:
         addition_factor: the added value as a fraction of the value range, drawn from [0, factor]
@@ -516,19 +529,6 @@ class AutoContrast(ImageLayer):
 
     type: Literal["AutoContrast"]
     value_range: ValueRange = [0, 255]
-
-
-class Equalization(ImageLayer):
-    """Equalizes each channel's histogram (in training and inference).
-
-    Args:
-        value_range: the range of the pixel values, [low, high].
-        bins: the number of histogram bins.
-    """
-
-    type: Literal["Equalization"]
-    value_range: ValueRange = [0, 255]
-    bins: PositiveInt = 256
 
 
 class ContrastLimitedAdaptiveHistogramEqualization(ImageLayer):
