@@ -148,6 +148,9 @@ EVERY_LAYER = {
     "GroupQueryAttention": ({"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}, [(5, 8), (6, 8)]),
     "Attention": ({}, [(5, 4), (6, 4)]),
     "AdditiveAttention": ({}, [(5, 4), (6, 4)]),
+    "ConvLSTM1D": ({"filters": 2, "kernel_size": 2}, (3, 6, 2)),
+    "ConvLSTM2D": ({"filters": 2, "kernel_size": 2}, (3, 4, 4, 1)),
+    "ConvLSTM3D": ({"filters": 2, "kernel_size": 2}, (2, 3, 3, 3, 1)),
 }
 
 

@@ -53,7 +53,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
     ),
     "merging": ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot"),
-    "rnn": ("SimpleRNN", "LSTM", "GRU", "Bidirectional", "TimeDistributed"),
+    "rnn": ("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Bidirectional", "TimeDistributed"),
     "attention": ("MultiHeadAttention", "GroupQueryAttention", "Attention", "AdditiveAttention"),
     "applications": ("Backbone",),
 }

@@ -1,4 +1,5 @@
-"""Recurrent layers (SimpleRNN, LSTM, GRU) and the wrappers that apply a layer along a sequence."""
+"""Recurrent layers (SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D) and the wrappers that apply a layer along a
+sequence."""
 
 from typing import ClassVar, Literal, Optional, Union
 
@@ -9,34 +10,28 @@ from nnconf.config.functions import Activation, Constraint, Initializer, Regular
 from nnconf.config.layers.base import (
     AnyLayer, Layer, Shape, ShapeError, check_wrapped, located_at, require_known, require_rank,
 )
+from nnconf.config.layers.convolution import ConvolutionWindow
 from nnconf.config.layers.core import KernelArguments
 
 
-class Recurrent(KernelArguments):
-    """What SimpleRNN, LSTM and GRU share: a cell stepped along the time axis of (timesteps, features).
+class RecurrentArguments(KernelArguments):
+    """The arguments every recurrent layer shares: its recurrent kernel, dropouts and stepping.
 
     Args:
-        units: size of the output and of the hidden state.
-        activation: activation of the output (and of the candidate state in LSTM and GRU).
+        activation: activation of the output (and of the candidate state in gated layers).
         recurrent_initializer: initializer of ``recurrent_kernel``.
         recurrent_regularizer: regularizer of ``recurrent_kernel``.
         recurrent_constraint: constraint on ``recurrent_kernel``.
         dropout: fraction of the inputs dropped in training, in [0, 1).
         recurrent_dropout: fraction of the hidden state dropped in training, in [0, 1).
         seed: seed of the dropout masks.
-        return_sequences: return the output of every timestep, (timesteps, units), not only the last.
+        return_sequences: return the output of every timestep, not only the last.
         return_state: not supported: the final states would be extra outputs, and nnconf wires one
             output per layer.
         go_backwards: process the sequence from its end and return the sequence reversed.
         stateful: not supported: carrying states across batches needs a fixed batch size.
-        unroll: unroll the loop instead of a symbolic loop; faster for short sequences, needs a
-            known number of timesteps.
     """
 
-    # How many blocks of ``units`` columns the kernels hold: one per gate or candidate.
-    GATES: ClassVar[int] = 1
-
-    units: PositiveInt
     activation: Activation = "tanh"
     recurrent_initializer: Initializer = "orthogonal"
     recurrent_regularizer: Optional[Regularizer] = None
@@ -48,7 +43,6 @@ class Recurrent(KernelArguments):
     return_state: bool = False
     go_backwards: bool = False
     stateful: bool = False
-    unroll: bool = False
 
     @field_validator("return_state")
     @classmethod
@@ -64,6 +58,22 @@ class Recurrent(KernelArguments):
         if value:
             raise ValueError("stateful: true needs a fixed batch size, which nnconf models do not declare")
         return value
+
+
+class Recurrent(RecurrentArguments):
+    """What SimpleRNN, LSTM and GRU share: a cell stepped along the time axis of (timesteps, features).
+
+    Args:
+        units: size of the output and of the hidden state.
+        unroll: unroll the loop instead of a symbolic loop; faster for short sequences, needs a
+            known number of timesteps.
+    """
+
+    # How many blocks of ``units`` columns the kernels hold: one per gate or candidate.
+    GATES: ClassVar[int] = 1
+
+    units: PositiveInt
+    unroll: bool = False
 
     def output_shape(self, input_shape: Shape) -> Shape:
         require_rank(input_shape, 2, self.type, " (batch, timesteps, features)")
@@ -270,3 +280,69 @@ class TimeDistributed(Layer):
                 hint="give each sample a time axis first, e.g. with Reshape",
             )
 
+
+class ConvLSTM(ConvolutionWindow, RecurrentArguments):
+    """An LSTM whose input and recurrent transformations are convolutions: it steps along the time
+    axis of (timesteps, spatial..., channels) and keeps a state shaped like a convolution's output.
+
+    Args:
+        filters: number of output channels.
+        padding: ``valid`` or ``same``, of the input convolution (the recurrent one keeps the size).
+        recurrent_activation: activation of the gates.
+        unit_forget_bias: initialize the forget gate's bias to ones, the rest by ``bias_initializer``.
+        return_sequences: return the output of every timestep, not only the last.
+    """
+
+    STRIDES_EXCLUDE_DILATION: ClassVar[bool] = True
+
+    filters: PositiveInt
+    recurrent_activation: Activation = "sigmoid"
+    unit_forget_bias: bool = True
+
+    def split(self, input_shape: Shape) -> tuple[tuple, int | None]:
+        """The spatial sizes (all known, as Keras needs them) and the channels of one timestep."""
+        axes = {1: "steps", 2: "rows, cols", 3: "depth, rows, cols"}[self.RANK]
+        layout = f"channels, {axes}" if self.channels_first else f"{axes}, channels"
+        require_rank(input_shape, self.RANK + 2, self.type, f" (batch, timesteps, {layout})")
+        spatial, channels = super().split(tuple(input_shape[1:]))
+        for size in spatial:
+            require_known(size, self.type, "spatial size (Keras needs every spatial axis known)")
+        return spatial, channels
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        self.input_channels(input_shape)
+        step = self.join(self.output_spatial(input_shape), self.filters)
+        return (input_shape[0], *step) if self.return_sequences else step
+
+    def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
+        kernel = self.per_axis("kernel_size")
+        gates = 4 * self.filters
+        shapes = {"kernel": kernel + (self.input_channels(input_shape), gates),
+                  "recurrent_kernel": kernel + (self.filters, gates)}
+        if self.use_bias:
+            shapes["bias"] = (gates,)
+        return shapes
+
+
+class ConvLSTM1D(ConvLSTM):
+    """ConvLSTM over sequences of sequences: (timesteps, steps, channels)."""
+
+    RANK: ClassVar[int] = 1
+
+    type: Literal["ConvLSTM1D"]
+
+
+class ConvLSTM2D(ConvLSTM):
+    """ConvLSTM over sequences of images, as video frames: (timesteps, rows, cols, channels)."""
+
+    RANK: ClassVar[int] = 2
+
+    type: Literal["ConvLSTM2D"]
+
+
+class ConvLSTM3D(ConvLSTM):
+    """ConvLSTM over sequences of volumes: (timesteps, depth, rows, cols, channels)."""
+
+    RANK: ClassVar[int] = 3
+
+    type: Literal["ConvLSTM3D"]
