@@ -88,10 +88,11 @@ def summary(source: ConfigSource, overrides: Sequence[str] = ()) -> Summary:
     return summarize(report.config, report.inference)
 
 
-def to_yaml(source: ConfigSource, overrides: Sequence[str] = ()) -> str:
-    """The config fully resolved, every default filled in and every name in its canonical spelling, as
-    YAML: what ``nnconf config`` prints. Raises ConfigError if the config has errors."""
-    return _checked(check(source, overrides)).config.to_yaml()
+def to_yaml(source: ConfigSource, overrides: Sequence[str] = (), *, full: bool = False) -> str:
+    """The config resolved as YAML, every name in its canonical spelling: the values that differ from the
+    defaults, or with ``full`` every value; what ``nnconf config`` (``--full``) prints. Raises ConfigError
+    if the config has errors."""
+    return _checked(check(source, overrides)).config.to_yaml(compact=not full)
 
 
 def rules() -> list[type[Rule]]:

@@ -25,7 +25,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 from nnconf import __version__, api  # noqa: E402
 from nnconf.config.suggest import did_you_mean  # noqa: E402
 from nnconf.findings import Finding, Severity  # noqa: E402
-from nnconf.formats import FORMATS, counts, render  # noqa: E402
+from nnconf.formats import FORMATS, counts, render, text_lines  # noqa: E402
 
 SET_HELP = "Override a config value, e.g. --set optimizer.learning_rate=3e-4 (repeatable)."
 
@@ -76,8 +76,8 @@ def config_files(arguments: tuple[str, ...]) -> list[Path]:
 
 
 def print_findings(findings: list[Finding], stream=None) -> None:
-    for finding in findings:
-        click.echo(finding.format(), file=stream)
+    for line in text_lines(findings):
+        click.echo(line, file=stream)
 
 
 def tally(findings: list[Finding]) -> str:
@@ -302,10 +302,11 @@ def schema(output: str | None, force: bool) -> None:
 @cli.command("config")
 @click.argument("file")
 @set_option()
-def config_command(file: str, overrides: tuple[str, ...]) -> None:
-    """Print FILE fully resolved, with every default filled in, as YAML."""
+@click.option("--full", is_flag=True, help="Write every value, defaults included.")
+def config_command(file: str, overrides: tuple[str, ...], full: bool) -> None:
+    """Print FILE resolved as YAML: the values that differ from the defaults, or with --full every one."""
     report = checked_config(file, overrides)
-    click.echo(report.config.to_yaml(), nl=False)
+    click.echo(report.config.to_yaml(compact=not full), nl=False)
 
 
 @cli.command()
@@ -454,7 +455,7 @@ def import_command(model_file: str, output: str | None, force: bool) -> None:
     for notice in notices:
         if issubclass(notice.category, ImportNotice):
             click.echo(f"{model_file}: warning: {notice.message}", err=True)
-    text = "# yaml-language-server: $schema=nnconf.schema.json\n" + config.to_yaml()
+    text = "# yaml-language-server: $schema=nnconf.schema.json\n" + config.to_yaml(compact=True)
     if output:
         from nnconf.engine.files import write_atomically
 

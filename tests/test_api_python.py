@@ -346,7 +346,7 @@ def test_kerass_spellings_are_read_as_the_canonical_names():
 def test_nnconf_config_shows_the_canonical_spelling(tmp_path):
     path = tmp_path / "keras.yaml"
     path.write_text(KERAS_SPELLED)
-    result = run_cli("config", str(path))
+    result = run_cli("config", "--full", str(path))
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
     assert resolved["loss"]["name"] == "sparse_categorical_crossentropy" and resolved["optimizer"]["name"] == "adam"

@@ -170,8 +170,10 @@ class Config(StrictModel):
             return list(self.metrics.get(output, []))
         return list(self.metrics)
 
-    def to_yaml(self) -> str:
+    def to_yaml(self, *, compact: bool = False) -> str:
+        """The config as YAML: every default filled in, or with ``compact`` only the values that differ
+        from the defaults (what ``nnconf config`` and ``nnconf import`` write)."""
         from nnconf.config.dump import to_yaml
 
-        return to_yaml(self)
+        return to_yaml(self, compact=compact)
 

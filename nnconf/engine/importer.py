@@ -273,6 +273,8 @@ def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
         layers.append(_validated_layer(data, name))
     if not layers:
         raise UnsupportedModel(f"model {model.name!r} has no layers besides its inputs")
+    order = [names(name) for name, _, _ in _histories(config.get("input_layers"))]  # the order Keras takes them in
+    inputs = {name: inputs[name] for name in sorted(inputs, key=lambda n: order.index(n) if n in order else len(order))}
     outputs = []
     by_name = {layer["name"]: layer for layer in layers}
     for keras_name, node, tensor in _histories(config["output_layers"]):
@@ -445,7 +447,38 @@ def _layer_data(class_name: str, config: dict, where: str, layer: Any = None) ->
             "regularizer", keras.regularizers.serialize(regularizer), where, "activity_regularizer")
     if spec.WRAPS_LAYER:
         _tidy_wrapped(data)
-    return data
+    return _shortened(spec, data)
+
+
+# Arguments Keras expands from one number to one per axis (kernel_size 3 is (3, 3) in a Conv2D), so that
+# an imported (3, 3) may be written 3; ZeroPadding and Cropping expand again, to a pair per axis.
+_PER_AXIS = ("kernel_size", "strides", "dilation_rate", "pool_size", "size", "padding", "cropping", "output_size")
+
+
+def _shortened(spec: type[Layer], data: dict) -> dict:
+    """The layer data as a person would write it: ``kernel_size: 3`` for (3, 3), and no data_format where it
+    is channels_last, nnconf's default; kept as Keras wrote them where the spec would not take that."""
+    shorter = {key: _one_for_all(value) if key in _PER_AXIS else value for key, value in data.items()}
+    data_format = spec.model_fields.get("data_format")
+    if data.get("data_format") == "channels_last" and data_format is not None and data_format.default is None:
+        shorter["data_format"] = None
+    if shorter == data:
+        return data
+    try:
+        spec.model_validate(shorter)
+    except ValidationError:
+        return data
+    return shorter
+
+
+def _one_for_all(value: Any) -> Any:
+    """``value`` with a list of equal items written as the item, at every level: ((3, 3), (3, 3)) is 3."""
+    if isinstance(value, list) and value:
+        items = [_one_for_all(item) for item in value]
+        if all(item == items[0] for item in items) and isinstance(items[0], int) and not isinstance(items[0], bool):
+            return items[0]
+        return items
+    return value
 
 
 def _wrapped_object(layer: Any, key: str) -> Any:

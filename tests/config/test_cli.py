@@ -204,7 +204,7 @@ def test_schema_writes_a_file(tmp_path):
 
 
 def test_config_prints_resolved_yaml_with_defaults_and_override():
-    result = run_cli("config", "configs/mnist.yaml", "--set", "model.layers[1].units=256",
+    result = run_cli("config", "--full", "configs/mnist.yaml", "--set", "model.layers[1].units=256",
                      "--set", "optimizer.learning_rate=3e-4")
     assert result.returncode == 0, result.stderr
     resolved = yaml.safe_load(result.stdout)
