@@ -1,11 +1,13 @@
 """Loading and preparing training data: read the source, check it, split, scale and encode it.
 
-One module per source (``sklearn_datasets``, ``keras_datasets``, ``npz``, ``csv_tables``, ``images``)
-reads it into arrays behind one interface (``base.read``); the steps after reading are shared:
-``checks``, ``splits``, ``preprocessing``, ``labels`` and the tf.data ``pipeline``. A streaming
-source (a folder of images) gives file paths instead of samples, with the settings that read them;
-the pipeline reads them batch by batch, so memory does not grow with the number of samples.
-``samples`` writes the offline example datasets.
+One module per source (``sklearn_datasets``, ``keras_datasets``, ``npz``, ``csv_tables``, ``images``,
+``texts``, ``given`` for data from Python) reads it into arrays behind one interface: a function
+``read(request) -> Raw``, registered by its ``data.source`` in ``base.SOURCES`` (a new source is one
+module, its schema class in nnconf/config/data.py, and its tests). The steps after reading are shared:
+``checks``, ``splits``, ``preprocessing``, ``labels``, ``adapting`` and the tf.data ``pipeline``. A
+streaming source (folders of images or texts) gives file paths instead of samples, with the settings
+that read them; the pipeline reads them batch by batch, so memory does not grow with the number of
+samples. ``folders`` lists class-folder layouts; ``samples`` writes the offline example datasets.
 
 Only NumPy is imported here; scikit-learn, Keras and TensorFlow are imported where they are used,
 so checking a config (and importing this package) stays light.

@@ -35,7 +35,7 @@ def check_file(path: Path, where: Where, at: tuple, what: str, missing_hint: str
     if not stat.S_ISREG(mode):
         raise where.error(at, f"the {what} {shown} is {_special_kind(mode)}, not a regular file",
                           hint="give the path of a data file saved on disk")
-    system = next((root for root in SYSTEM_FOLDERS if os.path.realpath(path).startswith(root + os.sep)), None)
+    system = system_folder(path)
     if system:
         raise where.error(at, f"the {what} {shown} is under {system}, where the operating system shows its own "
                           "state as files, not a data file", hint="give the path of a data file saved on disk")
@@ -45,6 +45,11 @@ def check_file(path: Path, where: Where, at: tuple, what: str, missing_hint: str
 
 # Folders whose files are made up by the kernel as they are read: their sizes say 0, and some never end.
 SYSTEM_FOLDERS = ("/proc", "/sys")
+
+
+def system_folder(path: Path) -> str | None:
+    """The folder of ``SYSTEM_FOLDERS`` that ``path`` is in (its links followed), if any."""
+    return next((root for root in SYSTEM_FOLDERS if os.path.realpath(path).startswith(root + os.sep)), None)
 
 
 def unreachable(path: Path, what: str, error: OSError) -> str:

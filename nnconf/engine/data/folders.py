@@ -7,6 +7,7 @@ subfolder and the folders below it, sorted, by their extension.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import numpy as np
 
 from nnconf.engine.data import samples
 from nnconf.engine.data.errors import Where, quoted
-from nnconf.engine.data.files import SYSTEM_FOLDERS, unreachable
+from nnconf.engine.data.files import system_folder, unreachable
 
 AT = ("data", "path")
 
@@ -42,12 +43,12 @@ def resolve_folder(text: str, base_dir: Path, where: Where, *, generate: str | N
     try:
         mode = path.stat().st_mode
     except OSError as error:
-        hint = "relative paths are read from the config's folder" if relative else None
+        hint = "relative paths are read from the config's folder" if relative and error.errno == errno.ENOENT else None
         raise where.error(AT, unreachable(path, "data folder", error), hint=hint) from None
     if not stat.S_ISDIR(mode):
         raise where.error(AT, f"the data folder {quoted(path)} is a file, not a folder",
                           hint="give the folder that holds one subfolder per class")
-    system = next((root for root in SYSTEM_FOLDERS if os.path.realpath(path).startswith(root + os.sep)), None)
+    system = system_folder(path)
     if system:
         raise where.error(AT, f"the data folder {quoted(path)} is under {system}, where the operating system shows "
                           "its own state as files", hint="give the folder that holds one subfolder per class")
