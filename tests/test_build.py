@@ -151,6 +151,8 @@ EVERY_LAYER = {
     "ConvLSTM1D": ({"filters": 2, "kernel_size": 2}, (3, 6, 2)),
     "ConvLSTM2D": ({"filters": 2, "kernel_size": 2}, (3, 4, 4, 1)),
     "ConvLSTM3D": ({"filters": 2, "kernel_size": 2}, (2, 3, 3, 3, 1)),
+    "MelSpectrogram": ({"fft_length": 64, "sequence_stride": 32, "num_mel_bins": 8}, (256,)),
+    "STFTSpectrogram": ({"frame_length": 16}, (64, 1)),
 }
 
 

@@ -48,6 +48,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "Solarization", "AutoContrast", "ContrastLimitedAdaptiveHistogramEqualization",
         "AugMix", "RandAugment", "CutMix", "MixUp", "MaxNumBoundingBoxes",
     ),
+    "audio": ("MelSpectrogram", "STFTSpectrogram"),
     "reshaping": (
         "Reshape", "Permute", "RepeatVector", "UpSampling1D", "UpSampling2D", "UpSampling3D",
         "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
