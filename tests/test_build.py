@@ -153,6 +153,7 @@ EVERY_LAYER = {
     "ConvLSTM3D": ({"filters": 2, "kernel_size": 2}, (2, 3, 3, 3, 1)),
     "MelSpectrogram": ({"fft_length": 64, "sequence_stride": 32, "num_mel_bins": 8}, (256,)),
     "STFTSpectrogram": ({"frame_length": 16}, (64, 1)),
+    "Pipeline": ({"layers": [{"type": "RandomFlip"}, {"type": "Dense", "units": 2}]}, (4, 4, 3)),
 }
 
 

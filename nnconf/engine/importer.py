@@ -129,7 +129,8 @@ def _check_entries(entries: Any) -> None:
         name = config.get("name") or entry.get("name") or "?"
         class_name, module = _layer_type(entry.get("class_name", "?")), str(entry.get("module"))
         if class_name == "InputLayer" or (class_name in LAYER_CLASSES and module == "keras.layers"):
-            _check_entries([config[key] for key in ("layer", "backward_layer") if isinstance(config.get(key), dict)])
+            _check_entries([config[key] for key in ("layer", "backward_layer") if isinstance(config.get(key), dict)]
+                           + (config["layers"] if isinstance(config.get("layers"), list) else []))
             continue
         if module.startswith("keras.") and not module.startswith("keras.layers"):
             raise _raw_operation(name, class_name, module)
@@ -482,7 +483,10 @@ def _one_for_all(value: Any) -> Any:
 
 
 def _wrapped_object(layer: Any, key: str) -> Any:
-    """The live layer a wrapper holds under ``key`` (Bidirectional keeps its own forward copy)."""
+    """The live layer a wrapper holds under ``key`` (Bidirectional keeps its own forward copy; a Pipeline
+    holds a list)."""
+    if layer is not None and key == "layers" and isinstance(layer, keras.layers.Pipeline):
+        return list(layer.layers)
     if layer is None or key not in ("layer", "backward_layer"):
         return None
     return getattr(layer, "forward_layer" if key == "layer" and hasattr(layer, "forward_layer") else key, None)
@@ -491,6 +495,10 @@ def _wrapped_object(layer: Any, key: str) -> Any:
 def _argument(key: str, value: Any, where: str, wrapped: Any = None) -> Any:
     if key in ("layer", "backward_layer"):
         return None if value is None else _nested_layer(value, f"{where} ({key})", wrapped)
+    if key == "layers" and isinstance(value, list):  # a Pipeline's
+        live = wrapped if isinstance(wrapped, list) else [None] * len(value)
+        return [_nested_layer(item, f"{where} (layers[{index}])", layer)
+                for index, (item, layer) in enumerate(zip(value, live))]
     if key == "activation" or key.endswith("_activation"):
         return _activation(value, where, key)
     kind = key.rsplit("_", 1)[-1]

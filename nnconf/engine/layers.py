@@ -51,6 +51,8 @@ def keras_value(field: str, value: Any) -> Any:
         return keras_activation(value)
     if isinstance(value, Layer):
         return make_layer(value)
+    if isinstance(value, list) and value and all(isinstance(item, Layer) for item in value):
+        return [make_layer(item) for item in value]
     if isinstance(value, NamedSpec):
         kind = field.rsplit("_", 1)[-1]
         module = _FUNCTION_MODULES[kind]
@@ -68,6 +70,9 @@ def weight_key(layer: keras.layers.Layer, variable) -> str:
     if isinstance(layer, keras.layers.Bidirectional):
         forward = any(variable is weight for weight in layer.forward_layer.weights)
         return f"{'forward' if forward else 'backward'}_{variable.name}"
+    if isinstance(layer, keras.layers.Pipeline):
+        index = next(i for i, inner in enumerate(layer.layers) if any(variable is w for w in inner.weights))
+        return f"{index}_{weight_key(layer.layers[index], variable)}"
     if isinstance(layer, (keras.layers.MultiHeadAttention, keras.layers.GroupQueryAttention)):
         return f"{variable.path.split('/')[-2]}_{variable.name}"
     return variable.name
@@ -81,4 +86,7 @@ def make_layer(spec: Layer, **extra: Any) -> keras.layers.Layer:
     arguments.update(extra)
     if arguments.get("name") is None:
         arguments.pop("name", None)
-    return keras_class(**arguments)
+    layer = keras_class(**arguments)
+    if not spec.trainable and "trainable" not in arguments:
+        layer.trainable = False  # a class that takes no trainable argument (Pipeline) is frozen once made
+    return layer

@@ -38,7 +38,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "preprocessing": (
         "Rescaling", "Normalization", "Discretization", "CategoryEncoding", "Hashing", "HashedCrossing",
-        "StringLookup", "IntegerLookup", "TextVectorization",
+        "StringLookup", "IntegerLookup", "TextVectorization", "Pipeline",
     ),
     "image": (
         "Resizing", "CenterCrop", "RandomCrop", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",

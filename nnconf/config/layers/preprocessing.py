@@ -1,5 +1,5 @@
 """Preprocessing layers: Rescaling, Normalization, Discretization, CategoryEncoding, Hashing, HashedCrossing,
-StringLookup, IntegerLookup, TextVectorization.
+StringLookup, IntegerLookup, TextVectorization, and Pipeline, which applies several layers as one.
 
 Normalization, Discretization and the lookups may learn their state from data (Keras's ``adapt``);
 here that state is given inline (``mean``, ``bin_boundaries``, ``vocabulary``) or left to be adapted.
@@ -11,7 +11,9 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 from pydantic import Field, field_validator, model_validator
 
 from nnconf.config.base import INT32_LIMIT, NonNegativeInt, PositiveFloat, PositiveInt
-from nnconf.config.layers.base import Layer, NestedFloats, Shape, ShapeError, format_shape, nested_shape
+from nnconf.config.layers.base import (
+    AnyLayer, Layer, NestedFloats, Shape, ShapeError, check_wrapped, format_shape, located_at, nested_shape,
+)
 
 # Keras's encodings of categories: int keeps the indices, the others make a vector of ``depth`` per sample.
 OutputMode = Literal["int", "one_hot", "multi_hot", "count"]
@@ -454,3 +456,55 @@ class TextVectorization(Layer):
             raise ShapeError(f"TextVectorization takes one text per sample, inputs (batch, 1), but gets "
                              f"{format_shape(input_shape)}", hint="give the model input the shape [1]")
         return (self.output_sequence_length,)
+
+
+class Pipeline(Layer):
+    """Applies a list of layers in turn, as one layer (Keras's preprocessing pipeline, e.g. of augmentations).
+
+    The weights are those of the layers, prefixed by their position: ``0_mean``, ``2_kernel``, ...
+
+    Args:
+        layers: the layers, each taking one input; the first takes the pipeline's input.
+    """
+
+    WRAPS_LAYER = True
+
+    type: Literal["Pipeline"]
+    layers: Annotated[list[AnyLayer], Field(min_length=1)]
+
+    @field_validator("layers")
+    @classmethod
+    def _one_input_each(cls, layers: list[Layer]) -> list[Layer]:
+        for layer in layers:
+            if layer.CALL_STYLE != "single":
+                raise ValueError(f"Pipeline applies layers that take one input, and {layer.type} takes several")
+            check_wrapped("Pipeline", layer)
+        return layers
+
+    def keras_arguments(self) -> dict[str, Any]:
+        # Keras's Pipeline takes only its layers and name; its layers say whether they are trainable.
+        arguments = super().keras_arguments()
+        del arguments["trainable"]
+        return arguments
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return self._shapes(input_shape)[-1]
+
+    def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
+        shapes = {}
+        for index, (layer, shape) in enumerate(zip(self.layers, self._shapes(input_shape))):
+            with located_at("layers"):
+                shapes.update({f"{index}_{name}": weight for name, weight in layer.weight_shapes(shape).items()})
+        return shapes
+
+    def trainable_weight(self, name: str) -> bool:
+        index, _, weight = name.partition("_")
+        return self.trainable and self.layers[int(index)].trainable_weight(weight)
+
+    def _shapes(self, input_shape: Shape) -> list[Shape]:
+        """The input shape of each layer, and the pipeline's output shape last."""
+        shapes = [tuple(input_shape)]
+        for layer in self.layers:
+            with located_at("layers"):
+                shapes.append(tuple(layer.output_shape(shapes[-1])))
+        return shapes
