@@ -70,13 +70,14 @@ class Monitor(keras.callbacks.Callback):
         self.evidence = Evidence([], config.training.epochs, baseline, kind)
         self.findings: list[Finding] = []
         self.stopped_by: Finding | None = None
+        self.strategy: tf.distribute.Strategy | None = None
         self._steps = self._steps_in_epoch_start = self._epoch = 0
         self._resumed = _read_previous(out, first_epoch) if first_epoch else None
 
     # --- Keras's hooks -------------------------------------------------------------------------
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self._probe = _Probe(self.model, self.config, self.inference)
+        self._probe = _Probe(self.model, self.config, self.inference, self.strategy)
         self.evidence.layers = self._probe.facts
         if self._resumed is not None:
             evidence, self.findings = self._resumed
@@ -156,12 +157,16 @@ class StepMonitor(Monitor):
 
 
 def monitor(settings: Diagnostics | None, config: Config, inference: Inference, source: SourceMap, x: dict, y: dict,
-            out: Path, say: Say, first_epoch: int) -> Monitor | None:
-    """The callback that watches a run, or None with diagnostics off."""
+            out: Path, say: Say, first_epoch: int, strategy: tf.distribute.Strategy | None = None) -> Monitor | None:
+    """The callback that watches a run, or None with diagnostics off. Under a ``strategy`` that
+    distributes the model, the monitoring batch is measured on each replica (its variables are
+    read there) and the first replica's numbers are kept: every replica holds the same weights."""
     if settings is None:
         return None
     kind = StepMonitor if isinstance(settings.every, int) else Monitor
-    return kind(settings, config, inference, source, x, y, out, say, first_epoch)
+    watcher = kind(settings, config, inference, source, x, y, out, say, first_epoch)
+    watcher.strategy = strategy
+    return watcher
 
 
 def _stops(finding: Finding, stop_on: str) -> bool:
@@ -193,11 +198,14 @@ def _read_previous(out: Path, first_epoch: int) -> tuple[Evidence, list[Finding]
 
 
 class _Probe:
-    """The model's layers, observed: one Keras model over every layer's output (built once), and
-    the data loss of the outputs, differentiated with a GradientTape."""
+    """The model's layers, observed: one Keras model over every layer's output (built once), and a
+    TensorFlow function (traced once) that differentiates the data loss of the monitoring batch and
+    condenses every layer's gradient, weights and outputs into a few numbers, so that a look costs
+    one call and moves only those numbers out of TensorFlow."""
 
-    def __init__(self, model: keras.Model, config: Config, inference: Inference):
-        self.model, self.config = model, config
+    def __init__(self, model: keras.Model, config: Config, inference: Inference,
+                 strategy: tf.distribute.Strategy | None = None):
+        self.model, self.config, self.strategy = model, config, strategy
         pairs = _monitored(model, config, inference)
         self.layers = [layer for layer, _ in pairs]
         self.facts = [facts for _, facts in pairs]
@@ -210,9 +218,13 @@ class _Probe:
         weights = config.loss_weights
         self.weights = {name: float(weights.get(name, 1.0) if isinstance(weights, dict) else weights)
                         for name in self.outputs} if weights is not None else {}
-        self.weighted = [(layer, facts) for layer, facts in pairs if facts.weighted]
+        self.weighted = [facts for facts in self.facts if facts.weighted]
+        self.variables = [layer.trainable_weights for layer, facts in pairs if facts.weighted]
         self.axes = {facts.name: 1 if getattr(layer, "data_format", None) == "channels_first" else -1
                      for layer, facts in pairs}
+        self.dying = [facts for facts in self.facts if facts.activation in DYING]
+        self.saturating = [facts for facts in self.facts if facts.activation in SATURATING and not facts.output]
+        self._statistics = tf.function(self._condensed)
 
     @staticmethod
     def _inputs(x: dict):
@@ -220,29 +232,47 @@ class _Probe:
         return next(iter(x.values())) if len(x) == 1 else x
 
     def measure(self, x: dict, y: dict, epoch: int, step: int, during: bool) -> Check:
-        variables = [layer.trainable_weights for layer, _ in self.weighted]
+        numbers = {key: np.asarray(value) for key, value in self._replica(self._statistics, self._inputs(x), y).items()}
+        check = Check(epoch=epoch, step=step, during=during, loss=float(numbers["loss"]), step_size=self.step_size())
+        for facts, gradient, weight in zip(self.weighted, numbers["gradients"], numbers["weights"]):
+            check.gradients[facts.name], check.weights[facts.name] = math.sqrt(gradient), math.sqrt(weight)
+        # A layer is broken where its output or its weights are not finite: a NaN step leaves NaN weights,
+        # which some kernels (a fused relu) turn into finite outputs.
+        bad_weights = {facts.name for facts in self.weighted if not math.isfinite(check.weights[facts.name])}
+        broken = [facts.name for facts, finite in zip(self.facts, numbers["finite"])
+                  if not finite or facts.name in bad_weights]
+        check.non_finite = broken[0] if broken else None
+        check.dead = {facts.name: float(share) for facts, share in zip(self.dying, numbers["dead"])}
+        check.saturated = {facts.name: float(share) for facts, share in zip(self.saturating, numbers["saturated"])}
+        return check
+
+    def _outputs(self, x) -> list:
+        return self.network(x, training=False)[len(self.outputs):]
+
+    def _condensed(self, x, y) -> dict:
+        """The loss, each weighted layer's squared gradient and weight norms, whether each layer's
+        output is finite, and the shares of dead and of saturated units."""
+        flat = [variable for group in self.variables for variable in group]
         with tf.GradientTape() as tape:
-            values = self.network(self._inputs(x), training=False)
+            values = self.network(x, training=False)
             predictions, activations = values[:len(self.outputs)], values[len(self.outputs):]
             loss = self._data_loss(y, predictions)
-        gradients = tape.gradient(loss, [v for group in variables for v in group])
-        check = Check(epoch=epoch, step=step, during=during, loss=float(loss), step_size=self.step_size())
-        position = 0
-        for (layer, facts), group in zip(self.weighted, variables):
-            own = gradients[position:position + len(group)]
-            position += len(group)
-            check.gradients[facts.name] = _norm(own)
-            check.weights[facts.name] = _norm(group)
-        for facts, value in zip(self.facts, activations):
-            array = np.asarray(value)
-            if check.non_finite is None and not np.all(np.isfinite(array)):
-                check.non_finite = facts.name
-            if facts.activation in DYING:
-                check.dead[facts.name] = _dead_fraction(array, self.axes[facts.name])
-            elif facts.activation in SATURATING and not facts.output:
-                check.saturated[facts.name] = _saturated_fraction(array, self.axes[facts.name],
-                                                                  SATURATED_OUTPUT[facts.activation])
-        return check
+        gradients = iter(tape.gradient(loss, flat))
+        squared_gradients, squared_weights = [], []
+        for group in self.variables:
+            own = [next(gradients) for _ in group]
+            squared_gradients.append(_squares(own))
+            squared_weights.append(_squares(group))
+        outputs = {facts.name: tf.cast(value, tf.float32) for facts, value in zip(self.facts, activations)}
+        return {
+            "loss": loss,
+            "gradients": tf.stack(squared_gradients) if squared_gradients else tf.zeros([0]),
+            "weights": tf.stack(squared_weights) if squared_weights else tf.zeros([0]),
+            "finite": tf.stack([tf.reduce_all(tf.math.is_finite(value)) for value in outputs.values()]),
+            "dead": tf.stack([_dead_share(outputs[f.name], self.axes[f.name]) for f in self.dying] or [0.0]),
+            "saturated": tf.stack([_saturated_share(outputs[f.name], self.axes[f.name], SATURATED_OUTPUT[f.activation])
+                                   for f in self.saturating] or [0.0]),
+        }
 
     def step_size(self) -> float | None:
         """What plain SGD multiplies a gradient by to make a step: rate / (1 - momentum)."""
@@ -264,11 +294,18 @@ class _Probe:
         losses = self.model.losses
         return float(sum(float(value) for value in losses)) if losses else 0.0
 
+    def _replica(self, function, *arguments):
+        """``function(*arguments)``, or under a distributing strategy its result on the first replica."""
+        if self.strategy is None:
+            return function(*arguments)
+        results = self.strategy.run(function, args=arguments)
+        return tf.nest.map_structure(lambda value: self.strategy.experimental_local_results(value)[0], results)
+
     def activations(self, x: dict) -> dict[str, np.ndarray]:
-        values = self.network(self._inputs(x), training=False)[len(self.outputs):]
+        values = self._replica(tf.function(self._outputs), self._inputs(x))
         sample = {}
         for facts, value in zip(self.facts, values):
-            flat = np.asarray(value, dtype=np.float32).ravel()
+            flat = np.asarray(value).astype(np.float32).ravel()
             sample[facts.name] = flat[np.linspace(0, flat.size - 1, min(flat.size, PICTURE_SAMPLES)).astype(int)]
         return sample
 
@@ -285,8 +322,8 @@ def _monitored(model: keras.Model, config: Config, inference: Inference) -> list
         pairs = list(zip(keras_layers, inference.layers))
     result = []
     for layer, shape in pairs:
-        if isinstance(layer.output, (list, tuple)):
-            continue  # a layer of several outputs: none of the diagnostics reads those
+        if isinstance(layer, keras.Model) or isinstance(layer.output, (list, tuple)):
+            continue  # a model inside (a Backbone), or a layer of several outputs: none of the diagnostics reads those
         facts = LayerFacts(name=shape.name, index=shape.index, type=shape.spec.type,
                            activation=activation_of(shape.spec) or "linear", output=shape.name in outputs,
                            weighted=bool(layer.trainable_weights) and shape.spec.type not in NORMALIZATION)
@@ -298,30 +335,29 @@ def _as_list(tensors) -> list:
     return list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
 
 
-def _norm(tensors) -> float:
-    total = 0.0
+def _squares(tensors) -> tf.Tensor:
+    """The sum of the squares of every value of some tensors (None, a gradient that does not exist, adds 0)."""
+    total = tf.constant(0.0)
     for tensor in tensors:
-        if tensor is None:
-            continue
-        value = tf.convert_to_tensor(tensor)  # an embedding's gradient comes as IndexedSlices
-        total += float(tf.reduce_sum(tf.square(tf.cast(value, tf.float32))))
-    return math.sqrt(total) if math.isfinite(total) else total
+        if tensor is not None:  # an embedding's gradient comes as IndexedSlices: made dense first
+            total += tf.reduce_sum(tf.square(tf.cast(tf.convert_to_tensor(tensor), tf.float32)))
+    return total
 
 
-def _units(array: np.ndarray, axis: int) -> np.ndarray:
-    """The values as (unit, observation): a unit is a feature (Dense) or a channel (convolution)."""
-    moved = np.moveaxis(array, axis, -1)
-    return moved.reshape(-1, moved.shape[-1]).T
+def _by_unit(values: tf.Tensor, axis: int) -> tf.Tensor:
+    """The values as (observation, unit): a unit is a feature (Dense) or a channel (convolution)."""
+    if axis != -1:
+        values = tf.experimental.numpy.moveaxis(values, axis, -1)
+    return tf.reshape(values, [-1, tf.shape(values)[-1]])
 
 
-def _dead_fraction(array: np.ndarray, axis: int) -> float:
-    units = _units(array, axis)
-    return float(np.mean(np.max(units, axis=1) <= 0)) if units.size else 0.0
+def _dead_share(values: tf.Tensor, axis: int) -> tf.Tensor:
+    """The share of units never positive."""
+    return tf.reduce_mean(tf.cast(tf.reduce_max(_by_unit(values, axis), axis=0) <= 0, tf.float32))
 
 
-def _saturated_fraction(array: np.ndarray, axis: int, bounds: tuple[float, float]) -> float:
-    units = _units(array, axis)
-    if not units.size:
-        return 0.0
-    saturated = (units <= bounds[0]) | (units >= bounds[1])
-    return float(np.mean(np.mean(saturated, axis=1) > 0.5))
+def _saturated_share(values: tf.Tensor, axis: int, bounds: tuple[float, float]) -> tf.Tensor:
+    """The share of units saturated (beyond ``bounds``) for more than half of the observations."""
+    units = _by_unit(values, axis)
+    saturated = tf.cast((units <= bounds[0]) | (units >= bounds[1]), tf.float32)
+    return tf.reduce_mean(tf.cast(tf.reduce_mean(saturated, axis=0) > 0.5, tf.float32))
