@@ -154,6 +154,8 @@ EVERY_LAYER = {
     "MelSpectrogram": ({"fft_length": 64, "sequence_stride": 32, "num_mel_bins": 8}, (256,)),
     "STFTSpectrogram": ({"frame_length": 16}, (64, 1)),
     "Pipeline": ({"layers": [{"type": "RandomFlip"}, {"type": "Dense", "units": 2}]}, (4, 4, 3)),
+    "RNN": ({"cell": {"type": "StackedRNNCells", "cells": [{"type": "LSTMCell", "units": 3},
+                                                          {"type": "GRUCell", "units": 2}]}}, (5, 2)),
 }
 
 

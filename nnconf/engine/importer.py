@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from nnconf.config.base import NamedSpec
 from nnconf.config.functions import ACTIVATION_NAMES, CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from nnconf.config.layers import LAYER_CLASSES, Layer
+from nnconf.config.layers.cells import CELL_CLASSES
 from nnconf.config.losses import LOSS_SPELLINGS, LOSSES, REGRESSION_LOSSES
 from nnconf.config.metrics import METRICS
 from nnconf.config.model import Config
@@ -487,14 +488,36 @@ def _wrapped_object(layer: Any, key: str) -> Any:
     holds a list)."""
     if layer is not None and key == "layers" and isinstance(layer, keras.layers.Pipeline):
         return list(layer.layers)
+    if layer is not None and key == "cell":
+        return getattr(layer, "cell", None)
     if layer is None or key not in ("layer", "backward_layer"):
         return None
     return getattr(layer, "forward_layer" if key == "layer" and hasattr(layer, "forward_layer") else key, None)
 
 
+def _cell(value: dict, where: str, live: Any = None) -> dict:
+    """A recurrent cell (as data) from its serialized form; a stack's cells in turn."""
+    class_name = value.get("class_name")
+    if class_name not in CELL_CLASSES or value.get("module") not in (None, "keras.layers"):
+        raise UnsupportedModel(f"{where}: the cell is a {class_name}, not one nnconf knows "
+                               f"({', '.join(CELL_CLASSES)})")
+    fields = set(CELL_CLASSES[class_name].model_fields) - {"type", "name"}
+    data: dict[str, Any] = {"type": class_name}
+    for key, item in (value.get("config") or {}).items():
+        if key == "cells" and isinstance(item, list):
+            cells = list(getattr(live, "cells", None) or [None] * len(item))
+            data["cells"] = [_cell(cell, f"{where} (cells[{index}])", inner)
+                             for index, (cell, inner) in enumerate(zip(item, cells))]
+        elif key in fields:
+            data[key] = _argument(key, item, where)
+    return data
+
+
 def _argument(key: str, value: Any, where: str, wrapped: Any = None) -> Any:
     if key in ("layer", "backward_layer"):
         return None if value is None else _nested_layer(value, f"{where} ({key})", wrapped)
+    if key == "cell" and isinstance(value, dict):  # an RNN's
+        return _cell(value, f"{where} (cell)", wrapped)
     if key == "layers" and isinstance(value, list):  # a Pipeline's
         live = wrapped if isinstance(wrapped, list) else [None] * len(value)
         return [_nested_layer(item, f"{where} (layers[{index}])", layer)

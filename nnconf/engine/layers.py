@@ -9,6 +9,7 @@ import keras
 from nnconf.config.base import NamedSpec
 from nnconf.config.functions import Activation
 from nnconf.config.layers import Layer
+from nnconf.config.layers.cells import Cell
 from nnconf.engine.naming import keras_class_name
 
 
@@ -49,9 +50,9 @@ def keras_value(field: str, value: Any) -> Any:
     """One layer argument as Keras takes it."""
     if isinstance(value, Activation):
         return keras_activation(value)
-    if isinstance(value, Layer):
+    if isinstance(value, (Layer, Cell)):
         return make_layer(value)
-    if isinstance(value, list) and value and all(isinstance(item, Layer) for item in value):
+    if isinstance(value, list) and value and all(isinstance(item, (Layer, Cell)) for item in value):
         return [make_layer(item) for item in value]
     if isinstance(value, NamedSpec):
         kind = field.rsplit("_", 1)[-1]
@@ -71,14 +72,23 @@ def weight_key(layer: keras.layers.Layer, variable) -> str:
         forward = any(variable is weight for weight in layer.forward_layer.weights)
         return f"{'forward' if forward else 'backward'}_{variable.name}"
     if isinstance(layer, keras.layers.Pipeline):
-        index = next(i for i, inner in enumerate(layer.layers) if any(variable is w for w in inner.weights))
-        return f"{index}_{weight_key(layer.layers[index], variable)}"
+        return _positional_key(layer.layers, variable)
+    if isinstance(layer, keras.layers.StackedRNNCells):
+        return _positional_key(layer.cells, variable)
+    if type(layer) is keras.layers.RNN:  # the layer of a given cell (LSTM and the rest are subclasses)
+        return weight_key(layer.cell, variable)
     if isinstance(layer, (keras.layers.MultiHeadAttention, keras.layers.GroupQueryAttention)):
         return f"{variable.path.split('/')[-2]}_{variable.name}"
     return variable.name
 
 
-def make_layer(spec: Layer, **extra: Any) -> keras.layers.Layer:
+def _positional_key(layers: list, variable) -> str:
+    """A weight of one of several layers or cells, prefixed by its holder's position: ``0_kernel``."""
+    index = next(i for i, inner in enumerate(layers) if any(variable is weight for weight in inner.weights))
+    return f"{index}_{weight_key(layers[index], variable)}"
+
+
+def make_layer(spec: Layer | Cell, **extra: Any) -> keras.layers.Layer:
     """The Keras layer for one spec, with the arguments Keras would get from hand-written code
     (and ``extra`` ones nnconf adds, such as a dtype)."""
     keras_class = getattr(keras.layers, spec.type)

@@ -54,7 +54,9 @@ FAMILIES: dict[str, tuple[str, ...]] = {
         "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
     ),
     "merging": ("Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot"),
-    "rnn": ("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Bidirectional", "TimeDistributed"),
+    "rnn": (
+        "SimpleRNN", "LSTM", "GRU", "RNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Bidirectional", "TimeDistributed",
+    ),
     "attention": ("MultiHeadAttention", "GroupQueryAttention", "Attention", "AdditiveAttention"),
     "applications": ("Backbone",),
 }

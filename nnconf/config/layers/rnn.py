@@ -1,5 +1,5 @@
-"""Recurrent layers (SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D) and the wrappers that apply a layer along a
-sequence."""
+"""Recurrent layers (SimpleRNN, LSTM, GRU, RNN of a cell, ConvLSTM1D/2D/3D) and the wrappers that apply a layer
+along a sequence."""
 
 from typing import ClassVar, Literal, Optional, Union
 
@@ -10,21 +10,15 @@ from nnconf.config.functions import Activation, Constraint, Initializer, Regular
 from nnconf.config.layers.base import (
     AnyLayer, Layer, Shape, ShapeError, check_wrapped, located_at, require_known, require_rank,
 )
+from nnconf.config.layers.cells import AnyCell
 from nnconf.config.layers.convolution import ConvolutionWindow
 from nnconf.config.layers.core import KernelArguments
 
 
-class RecurrentArguments(KernelArguments):
-    """The arguments every recurrent layer shares: its recurrent kernel, dropouts and stepping.
+class SequenceStepping(Layer):
+    """How a recurrent layer steps along the sequence and what it returns.
 
     Args:
-        activation: activation of the output (and of the candidate state in gated layers).
-        recurrent_initializer: initializer of ``recurrent_kernel``.
-        recurrent_regularizer: regularizer of ``recurrent_kernel``.
-        recurrent_constraint: constraint on ``recurrent_kernel``.
-        dropout: fraction of the inputs dropped in training, in [0, 1).
-        recurrent_dropout: fraction of the hidden state dropped in training, in [0, 1).
-        seed: seed of the dropout masks.
         return_sequences: return the output of every timestep, not only the last.
         return_state: not supported: the final states would be extra outputs, and nnconf wires one
             output per layer.
@@ -32,13 +26,6 @@ class RecurrentArguments(KernelArguments):
         stateful: not supported: carrying states across batches needs a fixed batch size.
     """
 
-    activation: Activation = "tanh"
-    recurrent_initializer: Initializer = "orthogonal"
-    recurrent_regularizer: Optional[Regularizer] = None
-    recurrent_constraint: Optional[Constraint] = None
-    dropout: Rate = 0.0
-    recurrent_dropout: Rate = 0.0
-    seed: Optional[Seed] = None
     return_sequences: bool = False
     return_state: bool = False
     go_backwards: bool = False
@@ -59,6 +46,37 @@ class RecurrentArguments(KernelArguments):
             raise ValueError("stateful: true needs a fixed batch size, which nnconf models do not declare")
         return value
 
+    def sequence_output(self, input_shape: Shape, units: int, unroll: bool) -> Shape:
+        """The output of a recurrent layer of ``units`` on (timesteps, features)."""
+        require_rank(input_shape, 2, self.type, " (batch, timesteps, features)")
+        timesteps = input_shape[0]
+        if unroll and timesteps is None:
+            raise ShapeError(f"{self.type} cannot unroll a sequence of unknown length (null timesteps)",
+                             field="unroll", hint="give the input a fixed number of timesteps, or set unroll: false")
+        return (timesteps, units) if self.return_sequences else (units,)
+
+
+class RecurrentArguments(SequenceStepping, KernelArguments):
+    """The arguments every recurrent layer shares: its recurrent kernel and dropouts.
+
+    Args:
+        activation: activation of the output (and of the candidate state in gated layers).
+        recurrent_initializer: initializer of ``recurrent_kernel``.
+        recurrent_regularizer: regularizer of ``recurrent_kernel``.
+        recurrent_constraint: constraint on ``recurrent_kernel``.
+        dropout: fraction of the inputs dropped in training, in [0, 1).
+        recurrent_dropout: fraction of the hidden state dropped in training, in [0, 1).
+        seed: seed of the dropout masks.
+    """
+
+    activation: Activation = "tanh"
+    recurrent_initializer: Initializer = "orthogonal"
+    recurrent_regularizer: Optional[Regularizer] = None
+    recurrent_constraint: Optional[Constraint] = None
+    dropout: Rate = 0.0
+    recurrent_dropout: Rate = 0.0
+    seed: Optional[Seed] = None
+
 
 class Recurrent(RecurrentArguments):
     """What SimpleRNN, LSTM and GRU share: a cell stepped along the time axis of (timesteps, features).
@@ -76,14 +94,7 @@ class Recurrent(RecurrentArguments):
     unroll: bool = False
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        require_rank(input_shape, 2, self.type, " (batch, timesteps, features)")
-        timesteps = input_shape[0]
-        if self.unroll and timesteps is None:
-            raise ShapeError(f"{self.type} cannot unroll a sequence of unknown length (null timesteps)",
-                             field="unroll", hint="give the input a fixed number of timesteps, or set unroll: false")
-        if self.return_sequences:
-            return (timesteps, self.units)
-        return (self.units,)
+        return self.sequence_output(input_shape, self.units, self.unroll)
 
     def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
         require_rank(input_shape, 2, self.type, " (batch, timesteps, features)")
@@ -155,6 +166,32 @@ class GRU(Gated):
         if self.reset_after:
             return (2, self.GATES * self.units)
         return super().bias_shape()
+
+
+class RNN(SequenceStepping):
+    """A recurrent layer that steps a given cell along the time axis of (timesteps, features): Keras's
+    general form of SimpleRNN, LSTM and GRU, e.g. for a stack of cells.
+
+    Args:
+        cell: the cell: ``{type: LSTMCell, units: 32}``, or ``{type: StackedRNNCells, cells: [...]}``.
+        unroll: unroll the loop instead of a symbolic loop; needs a known number of timesteps.
+        zero_output_for_mask: output zeros (rather than the last output) at masked timesteps.
+    """
+
+    type: Literal["RNN"]
+    cell: AnyCell
+    unroll: bool = False
+    zero_output_for_mask: bool = False
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return self.sequence_output(input_shape, self.cell.output_size(), self.unroll)
+
+    def weight_shapes(self, input_shape: Shape) -> dict[str, Shape]:
+        require_rank(input_shape, 2, self.type, " (batch, timesteps, features)")
+        return self.cell.weight_shapes(require_known(input_shape[-1], self.type, "feature axis (the last input axis)"))
+
+    def trainable_weight(self, name: str) -> bool:
+        return self.trainable and self.cell.trainable_weight(name)
 
 
 class Bidirectional(Layer):
