@@ -156,7 +156,7 @@ def build(source: ConfigSource, overrides: Sequence[str] = ()) -> keras.Model:
     from nnconf.engine.build import build_model
 
     report = _checked(linted(source, overrides))
-    return build_model(report.config, report.inference)
+    return build_model(report.config, report.inference, source=report.source)
 
 
 def train(source: ConfigSource, overrides: Sequence[str] = (), *, run_dir: str | Path | None = None,

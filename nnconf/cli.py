@@ -428,7 +428,8 @@ def build(file: str, overrides: tuple[str, ...], output: str | None, force: bool
     report = checked_config(file, overrides, lint=True)  # linted once, here, before TensorFlow starts
     from nnconf.engine.build import build_model
 
-    model = build_model(report.config, report.inference)
+    with _training_errors():  # pretrained weights that cannot be found
+        model = build_model(report.config, report.inference, source=report.source)
     model.summary(print_fn=lambda text, **_: click.echo(text))
     if output:
         from nnconf.engine.files import save_model

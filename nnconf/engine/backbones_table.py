@@ -154,6 +154,9 @@ def _operation(layer: keras.layers.Layer, size_in: tuple) -> dict | None:
 def _operations(model: keras.Model) -> list[dict]:
     operations = []
     for layer, taken, given in _main_path(model):
+        if isinstance(layer, keras.Model):  # a block built as a model of its own (ConvNeXt's stem)
+            operations += _operations(layer)
+            continue
         size_in, size_out = _spatial(taken.shape), _spatial(given.shape)
         op = _operation(layer, size_in)
         if op is None:

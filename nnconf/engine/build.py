@@ -10,8 +10,11 @@ import numpy as np
 from nnconf.analysis.shapes import Inference
 from nnconf.config.base import NamedSpec
 from nnconf.config.data import string_inputs
+from nnconf.config.layers.applications import Backbone
 from nnconf.config.metrics import PlainMetric
 from nnconf.config.model import Config, FunctionalModel
+from nnconf.config.source import SourceMap
+from nnconf.engine.backbones import make_backbone, pretrained_weights
 from nnconf.engine.layers import make_layer, weight_key
 from nnconf.engine.naming import keras_class_name
 
@@ -23,12 +26,15 @@ def keras_object(module: Any, spec: NamedSpec, **converted: Any) -> Any:
     return keras_class(**{**spec.arguments(), **converted})
 
 
-def build_model(config: Config, inference: Inference, *, float32_outputs: bool = False) -> keras.Model:
+def build_model(config: Config, inference: Inference, *, float32_outputs: bool = False,
+                source: SourceMap | None = None) -> keras.Model:
     """The compiled Keras model of a config whose shapes have been checked.
 
     ``float32_outputs`` keeps the output layers in float32 under a mixed-precision policy, so that
-    losses are computed at full precision.
+    losses are computed at full precision. ``source`` locates findings about pretrained weights that
+    cannot be found (a ConfigError), and is the folder weights paths are relative to.
     """
+    pretrained = pretrained_weights(config, inference, source)  # before anything is built: it may fail
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     outputs = {layer.name for layer in inference.layers if layer.name in config.output_names()}
@@ -36,17 +42,17 @@ def build_model(config: Config, inference: Inference, *, float32_outputs: bool =
         outputs = {inference.layers[-1].name}
     dtypes = {name: "float32" for name in outputs} if float32_outputs else {}
     if isinstance(config.model, FunctionalModel):
-        model = _functional(config, inference, dtypes)
+        model = _functional(config, inference, dtypes, pretrained)
     else:
-        model = _sequential(config, inference, dtypes)
+        model = _sequential(config, inference, dtypes, pretrained)
     _set_inline_weights(model, config)
     compile_model(model, config)
     return model
 
 
-def _sequential(config: Config, inference: Inference, dtypes: dict[str, str]) -> keras.Model:
+def _sequential(config: Config, inference: Inference, dtypes: dict[str, str], pretrained: dict) -> keras.Model:
     layers = [keras.Input(shape=tuple(config.model.input_shape), dtype=_input_dtype(config, "input"))]
-    layers += [_layer(layer, dtypes, named=False) for layer in inference.layers]
+    layers += [_layer(layer, dtypes, pretrained, named=False) for layer in inference.layers]
     return keras.Sequential(layers, name=config.name)
 
 
@@ -55,21 +61,24 @@ def _input_dtype(config: Config, name: str) -> str | None:
     return "string" if name in string_inputs(config) else None
 
 
-def _layer(layer, dtypes: dict[str, str], *, named: bool) -> keras.layers.Layer:
-    """The Keras layer of one inferred layer: named as inference named it where the graph needs names."""
+def _layer(layer, dtypes: dict[str, str], pretrained: dict[int, str | None], *, named: bool) -> keras.layers.Layer:
+    """The Keras layer of one inferred layer: named as inference named it where the graph needs names
+    (a backbone always, so that Keras's summary and nnconf's agree)."""
+    if isinstance(layer.spec, Backbone):
+        return make_backbone(layer.spec, layer.input_shape, pretrained[layer.index], layer.name)
     spec = layer.spec.model_copy(update={"name": layer.name}) if named else layer.spec
     extra = {"dtype": dtypes[layer.name]} if layer.name in dtypes else {}
     return make_layer(spec, **extra)
 
 
-def _functional(config: Config, inference: Inference, dtypes: dict[str, str]) -> keras.Model:
+def _functional(config: Config, inference: Inference, dtypes: dict[str, str], pretrained: dict) -> keras.Model:
     tensors = {name: keras.Input(shape=tuple(shape), name=name, dtype=_input_dtype(config, name))
                for name, shape in config.model.inputs.items()}
     pending = list(inference.layers)
     while pending:  # the graph is acyclic (inference checked it), so every pass builds at least one layer
         ready = [layer for layer in pending if all(name in tensors for name in layer.input_names)]
         for layer in ready:
-            keras_layer = _layer(layer, dtypes, named=True)
+            keras_layer = _layer(layer, dtypes, pretrained, named=True)
             tensors[layer.name] = _call(keras_layer, layer.spec.CALL_STYLE, [tensors[n] for n in layer.input_names])
         pending = [layer for layer in pending if layer not in ready]
     inputs = [tensors[name] for name in config.model.inputs]

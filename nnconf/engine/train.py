@@ -26,7 +26,8 @@ from nnconf.config.model import Config
 from nnconf.config.source import format_path
 from nnconf.engine import data as datasets
 from nnconf.engine import diagnostics, plots
-from nnconf.engine.build import build_model
+from nnconf.engine import backbones
+from nnconf.engine.build import build_model, compile_model
 from nnconf.engine.checkpoints import CheckpointStore, NoCheckpoint
 from nnconf.engine.devices import resolve_device, use_mixed_precision, xla_for_device
 from nnconf.engine.distribute import Distributed, DistributionError, build_before_fit, make_strategy, \
@@ -86,6 +87,7 @@ def train(config: Config | str | Path | Report, overrides: tuple[str, ...] | lis
             say(warning.format())
     base_dir = Path(report.file).parent if report.file else Path.cwd()
     config = datasets.with_given_data(_with_absolute_data_path(report.config, base_dir), data)
+    config = backbones.with_absolute_weights(config, base_dir)
     name = config.name or (safe_name(Path(report.file).stem) if report.file else "model")
     if config.training.distribution.strategy == "multi_worker" and run_dir is None:
         raise TrainingError("multi_worker training needs --run-dir (run_dir), the same on every worker, so that all "
@@ -148,7 +150,8 @@ def resume(directory: str | Path, *, say: Say = _quiet, progress: int = 0, data:
             _check_model_fits(model, report.inference, directory / "checkpoints" / f"epoch-{checkpoint['epoch']:04d}.keras")
             say(f"resuming {directory} after epoch {checkpoint['epoch']} of {report.config.training.epochs}")
             return session.fit(directory, out, model, first_epoch=checkpoint["epoch"], history=checkpoint["history"],
-                               best=checkpoint["best"], stopper=checkpoint["early_stopping"], progress=progress)
+                               best=checkpoint["best"], stopper=checkpoint["early_stopping"], progress=progress,
+                               fine_tuning=checkpoint.get("fine_tuning", False))
 
 
 @contextlib.contextmanager
@@ -358,25 +361,40 @@ class _Session:
             if line:
                 self.say(line)
         with self.scope():
-            model = build_model(config, self.inference, float32_outputs=mixed)
+            model = build_model(config, self.inference, float32_outputs=mixed, source=self.report.source)
             adapted = datasets.adapt(model, self.config, self.inference, self.prepared)  # vocabularies, statistics
         if adapted:
             self.say(f"adapted on the training split: {', '.join(adapted)}")
         return model
 
     def fit(self, directory: Path, out: Path, model: keras.Model, *, first_epoch: int, history: dict, progress: int,
-            best: float | None = None, stopper: dict | None = None) -> Run:
+            best: float | None = None, stopper: dict | None = None, fine_tuning: bool = False) -> Run:
         """Trains ``model`` from ``first_epoch``; the run is ``directory``, and this process writes into ``out``
-        (the same directory, but for multi-worker workers other than the chief)."""
+        (the same directory, but for multi-worker workers other than the chief).
+
+        A backbone with ``fine_tune`` trains frozen up to its ``after_epoch``; the run then goes on exactly
+        as one resumed there does: the backbone's last layers unfrozen, the model compiled again.
+        ``fine_tuning``: that has happened already (the model was saved so).
+        """
         checkpoints = _Checkpoints(out, self.config, history, best, stopper, first_epoch)
+        checkpoints.fine_tuning = fine_tuning
+        epochs, switch = self.config.training.epochs, backbones.fine_tune_epoch(self.inference)
+        until = epochs  # where this part of training ends: the switch to fine-tuning, or the run's end
         try:
             if first_epoch == 0:
                 checkpoints.save_start(model)
             if checkpoints.done:  # stopped after its last epoch: only the finishing is left
                 checkpoints.status = "finished"
             else:
-                self._train(model, checkpoints, first_epoch, out, progress)
-            return self._finish(directory, out, model, checkpoints)
+                if switch is not None and not fine_tuning and first_epoch >= switch:
+                    self._start_fine_tuning(model, checkpoints)
+                if switch is not None and not checkpoints.fine_tuning:
+                    until = min(switch, epochs)
+                self._train(model, checkpoints, first_epoch, out, progress, until)
+            frozen_part_done = (until < epochs and checkpoints.status == "finished" and not model.stop_training
+                                and checkpoints.epochs_done == until)
+            if not frozen_part_done:
+                return self._finish(directory, out, model, checkpoints)
         except TrainingError:  # it has said how the run stands
             raise
         except KeyboardInterrupt:  # the second Ctrl-C: the last completed epoch is still resumable
@@ -385,9 +403,24 @@ class _Session:
         except BaseException:
             checkpoints.try_write_state("failed")
             raise
+        stopping = checkpoints.early_stopping.state() if checkpoints.early_stopping else None
+        return self.fit(directory, out, model, first_epoch=checkpoints.epochs_done, history=checkpoints.history,
+                        best=checkpoints.best, stopper=stopping, progress=progress)
+
+    def _start_fine_tuning(self, model: keras.Model, checkpoints: "_Checkpoints") -> None:
+        """Unfreezes the fine-tuned backbone's last layers and compiles the model again, with a fresh
+        optimizer at fine_tune's learning rate, adapted to the device and replicas as the first one was."""
+        config = backbones.fine_tuning_config(self.config, self.inference)
+        config, _ = scaled_learning_rate(xla_for_device(config, self.device), self.distributed.replicas)
+        config, _ = one_step_per_execution(config, self.distributed.replicas)
+        with self.scope():
+            self.say(backbones.unfreeze(model, self.inference))
+            compile_model(model, config)
+        checkpoints.fine_tuning = True
 
     def _train(self, model: keras.Model, checkpoints: "_Checkpoints", first_epoch: int, out: Path,
-               progress: int) -> None:
+               progress: int, until: int) -> None:
+        """Trains from ``first_epoch`` to epoch ``until``."""
         training = self.config.training
         train_data, epoch_key = self._epochs(first_epoch)
         # First, so that nothing of an epoch runs before its order is keyed.
@@ -404,7 +437,7 @@ class _Session:
             with self.scope():
                 build_before_fit(model, train_data.element_spec)
         with _Interruptions(model, checkpoints, self.say), self.scope():
-            model.fit(train_data, epochs=training.epochs, initial_epoch=first_epoch, steps_per_epoch=None, shuffle=False,
+            model.fit(train_data, epochs=until, initial_epoch=first_epoch, steps_per_epoch=None, shuffle=False,
                       validation_data=self._batches(self.prepared.x_val, self.prepared.y_val),
                       callbacks=callbacks, verbose=progress)
 
@@ -546,6 +579,7 @@ class _Checkpoints(keras.callbacks.Callback):
         stopping = config.training.early_stopping
         self.early_stopping = _ResumableEarlyStopping(stopping, stopper) if stopping else None
         self.done = first_epoch >= config.training.epochs or bool(stopper and stopper.get("stopped"))
+        self.fine_tuning = False  # whether a backbone's fine-tuning has started (its model says so too)
 
     def set_model(self, model: keras.Model) -> None:
         super().set_model(model)
@@ -591,6 +625,7 @@ class _Checkpoints(keras.callbacks.Callback):
     def _save(self, model: keras.Model) -> None:
         stopper = self.early_stopping.state() if self.early_stopping else None
         self.store.save(model, self.epochs_done, {"history": self.history, "best": self.best,
+                                                  "fine_tuning": self.fine_tuning,
                                                   "early_stopping": stopper, "config": _config_data(self.config)})
         self.saved_epoch = self.epochs_done
         self.write_state("running")
@@ -606,6 +641,7 @@ class _Checkpoints(keras.callbacks.Callback):
         write_json(self.directory / "state.json", {
             "status": status, "epochs_done": self.saved_epoch, "epochs": self.config.training.epochs,
             "best": self.best, "history": {key: values[:self.saved_epoch] for key, values in self.history.items()},
+            "fine_tuning": self.fine_tuning,
         })
 
     def try_write_state(self, status: str) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from nnconf import codes
 # Importing a rule module registers its rules.
-from nnconf.analysis.lint import architecture, initialization, optimizer, outputs  # noqa: F401
+from nnconf.analysis.lint import architecture, backbones, initialization, optimizer, outputs  # noqa: F401
 from nnconf.analysis.lint import data as data_rules  # noqa: F401
 from nnconf.analysis.lint import memory as memory_rules  # noqa: F401
 from nnconf.analysis.data_facts import DataFacts

@@ -184,6 +184,13 @@ def _activation_path(context: LintContext, layer: LayerShape) -> Path:
         current = before[0]
 
 
+def _prepared_by_backbone(layer: LayerShape) -> bool:
+    """A backbone with pretrained weights takes the pixels its application's preprocessing makes (NN220
+    checks that); some applications scale 0-255 pixels themselves, pretrained or not."""
+    spec = layer.spec
+    return spec.type == "Backbone" and (spec.weights is not None or spec.entry["preprocessing"] == "included")
+
+
 def _first_working_layers(context: LintContext, name: str) -> list[LayerShape]:
     """The layers that first change the values of model input ``name``, past reshapes and dropout."""
     result = []
@@ -548,7 +555,7 @@ data: {source: keras.mnist, scale: 255}
             if largest <= UNSCALED_ABOVE:
                 continue
             first = _first_working_layers(context, name)
-            if all(layer.spec.type in SCALING_LAYERS | {"Embedding"} for layer in first):
+            if all(layer.spec.type in SCALING_LAYERS | {"Embedding"} or _prepared_by_backbone(layer) for layer in first):
                 continue
             functional = isinstance(context.config.model, FunctionalModel)
             which = f"input {name!r} ranges" if functional else "the inputs range"

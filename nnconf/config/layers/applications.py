@@ -167,9 +167,12 @@ class Backbone(Layer):
     def trainable_weight(self, name: str) -> bool:
         return self.trainable and name == "trainable_weights"
 
-    def weights_file(self, height: int | None) -> dict[str, str] | None:
-        """The file Keras downloads for the ImageNet weights (name, address, hash), for images of ``height``."""
+    def weights_file(self, height: int | None, width: int | None) -> dict[str, str] | None:
+        """The file Keras downloads for the ImageNet weights (``file`` name, ``origin``, ``hash``) for
+        images of this size: MobileNet has one per square size it was trained at, 224 for the rest."""
         if self.weights != "imagenet":
             return None
         files = self.entry["weights"]["top" if self.include_top else "no_top"]
-        return files.get("any") or files.get(str(height)) or files[str(self.entry["default_size"])]
+        if "any" in files:
+            return files["any"]
+        return files.get(str(height) if height == width else "", files[str(self.entry["default_size"])])
