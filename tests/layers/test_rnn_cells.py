@@ -81,3 +81,11 @@ def test_inputs_an_rnn_cannot_take(data, input_shape, field):
 def test_invalid_rnns(data):
     with pytest.raises(ValidationError):
         parse_layer(data)
+
+
+def test_cells_made_in_python_make_an_rnn():
+    from nnconf.layers import CELLS, RNN, LSTMCell, StackedRNNCells
+
+    assert set(CELLS) == set(CELL_CLASSES)
+    rnn = RNN(StackedRNNCells([LSTMCell(3), LSTMCell(2)]), return_sequences=True)
+    assert rnn.output_shape((5, 4)) == (5, 2)

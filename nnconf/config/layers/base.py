@@ -18,6 +18,14 @@ Shape = tuple  # of int | None, one sample, no batch axis
 NestedFloats = TypeAliasType("NestedFloats", Union[float, list["NestedFloats"]])
 
 
+def implied_type(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the ``type`` a class of one type stands for, where they leave it out."""
+    kinds = get_args(cls.model_fields["type"].annotation)
+    if "type" in values or len(kinds) != 1:
+        return values
+    return {"type": kinds[0], **values}
+
+
 class ShapeError(Exception):
     """A layer cannot take the shape it is given.
 
@@ -69,10 +77,7 @@ class Layer(StrictModel):
     @classmethod
     def _implied(cls, values: dict[str, Any]) -> dict[str, Any]:
         """Made in Python, a layer's class says its type: ``Dense(units=8)``."""
-        kinds = get_args(cls.model_fields["type"].annotation)
-        if "type" in values or len(kinds) != 1:
-            return values
-        return {"type": kinds[0], **values}
+        return implied_type(cls, values)
 
     @classmethod
     def positional_fields(cls) -> tuple[str, ...]:

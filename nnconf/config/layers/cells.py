@@ -5,13 +5,13 @@ Cells are no layers of a model: each is the ``cell`` of an RNN layer (``rnn.py``
 from a union of their own, not the layer registry.
 """
 
-from typing import Annotated, Any, ClassVar, Literal, Mapping, Optional, get_args
+from typing import Annotated, Any, ClassVar, Literal, Mapping, Optional
 
 from pydantic import Field
 
 from nnconf.config.base import IDENTIFIER, ChosenBy, PositiveInt, Rate, Seed, StrictModel, required_fields
 from nnconf.config.functions import Activation, Constraint, Initializer, Regularizer
-from nnconf.config.layers.base import Shape
+from nnconf.config.layers.base import Shape, implied_type
 
 
 class Cell(StrictModel):
@@ -29,10 +29,7 @@ class Cell(StrictModel):
     @classmethod
     def _implied(cls, values: dict[str, Any]) -> dict[str, Any]:
         """Made in Python, a cell's class says its type: ``LSTMCell(units=8)``."""
-        kinds = get_args(cls.model_fields["type"].annotation)
-        if "type" in values or len(kinds) != 1:
-            return values
-        return {"type": kinds[0], **values}
+        return implied_type(cls, values)
 
     @classmethod
     def positional_fields(cls) -> tuple[str, ...]:
