@@ -21,7 +21,9 @@ from nnconf.analysis.diagnostics.baseline import baseline_loss
 from nnconf.analysis.diagnostics.evidence import Check, Evidence, LayerFacts
 from nnconf.analysis.diagnostics.report import EVIDENCE_FILE, FINDINGS_FILE, read_findings
 from nnconf.analysis.lint.context import activation_of
-from nnconf.analysis.lint.optimizer import CLIPPING
+# Normalization layers' weights scale or shift features rather than learn them: their gradients
+# are not compared with the others'.
+from nnconf.analysis.lint.optimizer import CLIPPING, NORMALIZATION
 from nnconf.analysis.shapes import Inference
 from nnconf.config.model import Config, FunctionalModel
 from nnconf.config.source import SourceMap, format_path
@@ -38,9 +40,6 @@ SATURATING = {"sigmoid", "tanh"}
 # DeepDiagnosis (Wardat et al., ICSE 2022) counts a sigmoid or tanh saturated where its input is
 # beyond +-5; these are the outputs there.
 SATURATED_OUTPUT = {"sigmoid": (1 / (1 + math.exp(5)), 1 / (1 + math.exp(-5))), "tanh": (-math.tanh(5), math.tanh(5))}
-# Layers whose trainable weights scale or shift features rather than learn them: their gradients
-# are not compared with the others'.
-NORMALIZATION = {"BatchNormalization", "LayerNormalization", "GroupNormalization"}
 PICTURE_SAMPLES = 4096  # activation values kept per layer for the run's activation picture
 
 Say = Callable[[str], None]
@@ -58,19 +57,21 @@ class Monitor(keras.callbacks.Callback):
         say: where findings are printed.
         first_epoch: the epoch training starts from (after a resume, the evidence of the epochs
             before it is read back, and findings already reported are not reported again).
+        strategy: a strategy that distributes the model: the monitoring batch is then measured on
+            each replica (where its variables can be read) and the first replica's numbers kept.
     """
 
     def __init__(self, settings: Diagnostics, config: Config, inference: Inference, source: SourceMap,
-                 x: dict, y: dict, out: Path, say: Say, first_epoch: int):
+                 x: dict, y: dict, out: Path, say: Say, first_epoch: int,
+                 strategy: tf.distribute.Strategy | None = None):
         super().__init__()
         self.settings, self.config, self.inference, self.source = settings, config, inference, source
-        self.out, self.say, self.first_epoch = out, say, first_epoch
+        self.out, self.say, self.first_epoch, self.strategy = out, say, first_epoch, strategy
         self.x, self.y = _monitoring_batch(x, y, settings.samples, config.seed)
         baseline, kind = baseline_loss(config, y)
         self.evidence = Evidence([], config.training.epochs, baseline, kind)
         self.findings: list[Finding] = []
         self.stopped_by: Finding | None = None
-        self.strategy: tf.distribute.Strategy | None = None
         self._steps = self._steps_in_epoch_start = self._epoch = 0
         self._resumed = _read_previous(out, first_epoch) if first_epoch else None
 
@@ -93,13 +94,6 @@ class Monitor(keras.callbacks.Callback):
             self.evidence.losses.append(float(loss) - self._probe.penalty())
         self._steps = (epoch + 1) * self.params["steps"] if self.params.get("steps") else self._steps
         self._look(epoch + 1)
-
-    def _after_steps(self, batch: int) -> None:
-        done = self._steps_in_epoch_start + batch + 1
-        if done // self.settings.every > self._steps // self.settings.every:
-            self._steps = done
-            self._look(self._epoch, during=True)
-        self._steps = done
 
     # --- looking, judging, reporting ----------------------------------------------------------
 
@@ -153,20 +147,20 @@ class StepMonitor(Monitor):
         self._steps_in_epoch_start = self._steps
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self._after_steps(batch)
+        done = self._steps_in_epoch_start + batch + 1
+        crossed = done // self.settings.every > self._steps // self.settings.every
+        self._steps = done
+        if crossed:
+            self._look(self._epoch, during=True)
 
 
 def monitor(settings: Diagnostics | None, config: Config, inference: Inference, source: SourceMap, x: dict, y: dict,
             out: Path, say: Say, first_epoch: int, strategy: tf.distribute.Strategy | None = None) -> Monitor | None:
-    """The callback that watches a run, or None with diagnostics off. Under a ``strategy`` that
-    distributes the model, the monitoring batch is measured on each replica (its variables are
-    read there) and the first replica's numbers are kept: every replica holds the same weights."""
+    """The callback that watches a run (see Monitor), or None with diagnostics off."""
     if settings is None:
         return None
     kind = StepMonitor if isinstance(settings.every, int) else Monitor
-    watcher = kind(settings, config, inference, source, x, y, out, say, first_epoch)
-    watcher.strategy = strategy
-    return watcher
+    return kind(settings, config, inference, source, x, y, out, say, first_epoch, strategy)
 
 
 def _stops(finding: Finding, stop_on: str) -> bool:
@@ -224,7 +218,8 @@ class _Probe:
                      for layer, facts in pairs}
         self.dying = [facts for facts in self.facts if facts.activation in DYING]
         self.saturating = [facts for facts in self.facts if facts.activation in SATURATING and not facts.output]
-        self._statistics = tf.function(self._condensed)
+        # Plain Python builds the graph (no AutoGraph): the loops run over layers, not over tensors.
+        self._statistics = tf.function(self._condensed, autograph=False)
 
     @staticmethod
     def _inputs(x: dict):
@@ -302,7 +297,7 @@ class _Probe:
         return tf.nest.map_structure(lambda value: self.strategy.experimental_local_results(value)[0], results)
 
     def activations(self, x: dict) -> dict[str, np.ndarray]:
-        values = self._replica(tf.function(self._outputs), self._inputs(x))
+        values = self._replica(tf.function(self._outputs, autograph=False), self._inputs(x))
         sample = {}
         for facts, value in zip(self.facts, values):
             flat = np.asarray(value).astype(np.float32).ravel()
