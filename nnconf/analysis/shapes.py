@@ -11,8 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 from nnconf import codes
+from nnconf.config.blocks import SharedCall
 from nnconf.config.layers import Layer, Shape, ShapeError
-from nnconf.config.layers.base import nested_shape
+from nnconf.config.layers.base import format_shape, nested_shape
 from nnconf.config.model import Config, FunctionalModel
 from nnconf.config.source import Path, SourceMap, format_path
 from nnconf.config.suggest import did_you_mean
@@ -21,7 +22,11 @@ from nnconf.findings import Finding, Severity
 
 @dataclass
 class LayerShape:
-    """One layer with what inference knows of it."""
+    """One layer with what inference knows of it.
+
+    A layer applied again (``{apply: encoder, ...}``) is a LayerShape of its own whose ``spec`` is the
+    applied layer's and whose ``shares`` names it; its weights are the applied layer's, counted there.
+    """
 
     index: int
     name: str
@@ -30,10 +35,17 @@ class LayerShape:
     input_shape: Shape | list[Shape] | None = None
     output_shape: Shape | None = None
     weights: dict[str, Shape] = field(default_factory=dict)
+    shares: str | None = None
+    entry: Layer | SharedCall | None = None  # the config's entry, where it is not ``spec`` (a layer applied again)
 
     @property
     def params(self) -> int:
         return sum(math.prod(shape) for shape in self.weights.values())
+
+    @property
+    def kind(self) -> str:
+        """The layer's type as summaries show it: ``Dense``, or ``Dense (shares encoder)``."""
+        return f"{self.spec.type} (shares {self.shares})" if self.shares else self.spec.type
 
 
 @dataclass
@@ -43,6 +55,7 @@ class Inference:
     outputs: dict[str, Shape | None]
     findings: list[Finding]
     wired: bool = True  # every reference resolves and the graph has no cycle, so walks along it end
+    input_dtypes: dict[str, str] = field(default_factory=dict)  # each input's, declared or by default
 
     @property
     def complete(self) -> bool:
@@ -69,28 +82,71 @@ def infer(config: Config, source: SourceMap | None = None) -> Inference:
     source = source or SourceMap()
     layers = _named_layers(config)
     wired = True
+    inputs = config.model.input_shapes()
     if isinstance(config.model, FunctionalModel):
-        inputs = {name: tuple(shape) for name, shape in config.model.inputs.items()}
         findings, wired = _functional(config.model, layers, inputs, source)
         outputs = {name: _output_of(layers, inputs, name) for name in config.model.output_names}
     else:
-        inputs = {"input": tuple(config.model.input_shape)}
         findings = _sequential(layers, inputs["input"], source)
         outputs = {"": layers[-1].output_shape}
+    dtypes = config.model.input_dtypes()
+    if wired:
+        findings += _input_dtype_findings(config, layers, dtypes, source)
     findings += _per_output_keys(config, source)
-    return Inference(layers, inputs, outputs, findings, wired)
+    return Inference(layers, inputs, outputs, findings, wired, dtypes)
+
+
+# Layers that read strings: the string lookups only read strings; the hashing layers read strings or integers.
+_STRINGS_ONLY = frozenset({"StringLookup", "TextVectorization"})
+_STRING_READERS = _STRINGS_ONLY | {"Hashing", "HashedCrossing"}
+
+
+def _input_dtype_findings(config: Config, layers: list[LayerShape], dtypes: dict[str, str],
+                          source: SourceMap) -> list[Finding]:
+    """A string input read by a layer that computes on numbers, or a numeric input read by a string lookup:
+    Keras builds either, and fails on the first batch."""
+    findings = []
+    functional = isinstance(config.model, FunctionalModel)
+    for layer in layers:
+        reads = layer.input_names if functional or layer.index == 0 else []  # in a stack, the first reads the input
+        for position, name in enumerate(reads):
+            dtype = dtypes.get(name)
+            kind = layer.spec.type
+            if dtype == "string" and kind not in _STRING_READERS:
+                message = f"layer {layer.name!r} ({kind}) computes on numbers, but the input {name!r} holds strings"
+                hint = "turn strings into numbers first with StringLookup, TextVectorization or Hashing"
+            elif dtype not in (None, "string") and kind in _STRINGS_ONLY:
+                message = f"layer {layer.name!r} ({kind}) reads strings, but the input {name!r} holds {dtype}"
+                hint = "declare the input's dtype: string" + (", or use IntegerLookup for integers"
+                                                             if kind == "StringLookup" else "")
+            else:
+                continue
+            if not functional:
+                path = ("model", "input_dtype") if config.model.input_dtype else _layer_path(layer)
+            else:
+                path = _inputs_path(layer, position)
+            findings.append(_at(source, path, message, hint=hint))
+    return findings
 
 
 def _named_layers(config: Config) -> list[LayerShape]:
-    """Layers with the names Keras would give them (``dense``, ``dense_1``, ...) where none is set."""
+    """Layers with the names Keras would give them (``dense``, ``dense_1``, ...) where none is set; a layer
+    applied again takes the spec of the layer it applies, where there is one."""
     counts: dict[str, int] = {}
     result = []
     for index, spec in enumerate(config.model.layers):
+        if isinstance(spec, SharedCall):
+            result.append(LayerShape(index, spec.name, spec, spec.input_names, shares=spec.apply, entry=spec))
+            continue
         base = _snake_case(spec.type)
         seen = counts.get(base, 0)
         counts[base] = seen + 1
         name = spec.name or (base if seen == 0 else f"{base}_{seen}")
         result.append(LayerShape(index, name, spec, spec.input_names))
+    defined = {layer.name: layer.spec for layer in result if not layer.shares}
+    for layer in result:
+        if layer.shares in defined:
+            layer.spec = defined[layer.shares]
     return result
 
 
@@ -168,6 +224,7 @@ def _functional(model: FunctionalModel, layers: list[LayerShape], inputs: dict[s
     if isinstance(order, Finding):
         return [order], False
     shapes: dict[str, Shape | None] = dict(inputs)
+    by_name = {layer.name: layer for layer in layers}
     for layer in order:
         given = [shapes[name] for name in layer.input_names]
         if any(shape is None for shape in given):
@@ -180,11 +237,41 @@ def _functional(model: FunctionalModel, layers: list[LayerShape], inputs: dict[s
                                 hint="merge them first with Concatenate or Add"))
             shapes[layer.name] = None
             continue
-        problem = _apply(layer, argument, source)
+        applied = by_name[layer.shares] if layer.shares else None
+        if applied is not None and applied.output_shape is None:
+            shapes[layer.name] = None  # the applied layer failed; its finding says why
+            continue
+        problem = _apply_again(layer, argument, applied, source) if applied else _apply(layer, argument, source)
         if problem:
             findings.append(problem)
         shapes[layer.name] = layer.output_shape
     return findings + _unused(model, layers, inputs, source), True
+
+
+def _apply_again(layer: LayerShape, input_shape, applied: LayerShape, source: SourceMap) -> Finding | None:
+    """A layer applied again: its output for this input, with the weights it has (counted at ``applied``)."""
+    layer.input_shape = input_shape
+    try:
+        layer.output_shape = tuple(layer.spec.output_shape(input_shape))
+        weights = {k: tuple(v) for k, v in layer.spec.weight_shapes(input_shape).items()}
+    except ShapeError as error:
+        layer.output_shape = None
+        return _at(source, _layer_path(layer), f"{layer.name!r} applies {applied.name!r} ({layer.spec.type}): "
+                   f"{error.message}", hint=error.hint)
+    if weights != applied.weights:
+        layer.output_shape = None
+        name = next(k for k in weights.keys() | applied.weights.keys() if weights.get(k) != applied.weights.get(k))
+        return _at(source, _inputs_path(layer, 0), f"{layer.name!r} applies {applied.name!r} to inputs of shape "
+                   f"{_shapes_text(input_shape)}, which would need its {name} to be {list(weights.get(name, ()))}; "
+                   f"it is {list(applied.weights.get(name, ()))}, made for {_shapes_text(applied.input_shape)}",
+                   hint="a shared layer takes inputs of the shape it was first applied to")
+    return None
+
+
+def _shapes_text(shape) -> str:
+    if isinstance(shape, list):
+        return "[" + ", ".join(format_shape(item) for item in shape) + "]"
+    return format_shape(shape)
 
 
 def _wiring(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, Shape],
@@ -192,25 +279,39 @@ def _wiring(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, 
     findings = []
     known = set(inputs)
     for layer in layers:
-        if layer.spec.name is not None and layer.name in known:
+        if (layer.entry or layer.spec).name is not None and layer.name in known:
             findings.append(_at(source, _layer_path(layer) + ("name",),
                                 f"the name {layer.name!r} is used twice", hint="give every layer a unique name"))
         known.add(layer.name)
+    defined = [layer.name for layer in layers if not layer.shares]
+    for layer in layers:
+        if layer.shares and layer.shares not in defined:
+            what = ("another application, not a layer" if layer.shares in known - set(inputs) else
+                    "a model input, not a layer" if layer.shares in inputs else "no layer")
+            findings.append(_at(source, _layer_path(layer) + ("apply",), f"{layer.name!r} applies {layer.shares!r}, "
+                                f"which is {what}", hint=did_you_mean(layer.shares, defined)
+                                or "name a layer defined with its type elsewhere in the model"))
     for layer in layers:
         if not layer.input_names:
             findings.append(_at(source, _layer_path(layer), f"layer {layer.name!r} has no 'inputs'",
                                 hint="in a functional model, name the layer or model input it takes"))
         for position, name in enumerate(layer.input_names):
             if name not in known:
-                path = _layer_path(layer) + (("inputs", position) if isinstance(layer.spec.inputs, list) else ("inputs",))
+                path = _inputs_path(layer, position)
                 hint = did_you_mean(name, known) or f"known names: {', '.join(sorted(known))}"
                 findings.append(_at(source, path, f"layer {layer.name!r} takes {name!r}, which is no layer or input",
                                     hint=hint))
+    applications = {layer.name: layer.shares for layer in layers if layer.shares}
     for position, name in enumerate(model.output_names):
+        path = ("model", "outputs") + ((position,) if isinstance(model.outputs, list) else ())
         if name not in known or name in inputs:
-            path = ("model", "outputs") + ((position,) if isinstance(model.outputs, list) else ())
             findings.append(_at(source, path, f"the output {name!r} names no layer",
                                 hint=did_you_mean(name, [layer.name for layer in layers])))
+        elif name in applications:
+            findings.append(_at(source, path, f"the output {name!r} applies {applications[name]!r} again, and Keras "
+                                f"names a model's outputs by their layers: it would be named {applications[name]!r}",
+                                hint=f"end it with a layer of its own, e.g. {{type: Activation, activation: linear, "
+                                     f"name: {name}_out, inputs: {name}}}, and name that as the output"))
     return findings
 
 
@@ -226,7 +327,7 @@ def _dependency_order(layers: list[LayerShape], inputs: dict[str, Shape], source
             return _at(source, _layer_path(layer) + ("inputs",), "the layers form a cycle: " + " -> ".join(cycle),
                        hint="a functional model must be a directed acyclic graph")
         state[layer.name] = 1
-        for name in layer.input_names:
+        for name in layer.input_names + ([layer.shares] if layer.shares else []):  # the applied layer's weights first
             if name in by_name:
                 problem = visit(by_name[name], trail + [layer.name])
                 if problem:
@@ -251,6 +352,7 @@ def _unused(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, 
         if name not in needed:
             needed.add(name)
             stack.extend(by_name[name].input_names if name in by_name else [])
+    needed |= {by_name[name].shares for name in needed if name in by_name and by_name[name].shares}  # its weights
     findings = [
         _at(source, _layer_path(layer), f"layer {layer.name!r} is not used by any output",
             severity=Severity.WARNING, code=codes.UNUSED_LAYER, hint="remove it, or wire it towards an output")
@@ -297,6 +399,12 @@ def _per_output_keys(config: Config, source: SourceMap) -> list[Finding]:
 
 def _layer_path(layer: LayerShape) -> Path:
     return ("model", "layers", layer.index)
+
+
+def _inputs_path(layer: LayerShape, position: int) -> Path:
+    """Where the layer names its ``position``-th input."""
+    written = (layer.entry or layer.spec).inputs
+    return _layer_path(layer) + (("inputs", position) if isinstance(written, list) else ("inputs",))
 
 
 def _at(source: SourceMap, path: Path, message: str, *, hint: str | None = None,

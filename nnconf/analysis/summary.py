@@ -15,7 +15,7 @@ def summary_rows(config: Config, inference: Inference) -> list[tuple[str, str, s
     rows = [(name, "Input", format_shape(shape), "0", "") for name, shape in inference.input_shapes.items()]
     for layer in inference.layers:
         shape = format_shape(layer.output_shape) if layer.output_shape is not None else "?"
-        rows.append((layer.name, layer.spec.type, shape, f"{layer.params:,}",
+        rows.append((layer.name, layer.kind, shape, f"{layer.params:,}",
                      ", ".join(layer.input_names) if functional else ""))
     return rows
 
@@ -99,7 +99,7 @@ def summarize(config: Config, inference: Inference) -> Summary:
     functional = isinstance(config.model, FunctionalModel)
     for layer in inference.layers:
         shape = None if layer.output_shape is None else (None, *layer.output_shape)
-        rows.append(SummaryRow(layer.name, layer.spec.type, shape, layer.params,
+        rows.append(SummaryRow(layer.name, layer.kind, shape, layer.params,
                                tuple(layer.input_names) if functional else ()))
     return Summary(config.name, functional, tuple(rows), inference.total_params, inference.trainable_params,
                    format_summary(config, inference))

@@ -220,9 +220,6 @@ STRING_LAYERS = ("TextVectorization", "StringLookup")
 
 
 def string_inputs(config) -> set[str]:
-    """The names of ``config``'s model inputs that take strings (``input`` is a sequential model's)."""
-    model = config.model
-    if model.is_functional:
-        return {name for layer in model.layers if layer.type in STRING_LAYERS for name in layer.input_names
-                if name in model.inputs}
-    return {"input"} if model.layers[0].type in STRING_LAYERS else set()
+    """The names of ``config``'s model inputs that take strings (``input`` is a sequential model's): those
+    declared so, and those a StringLookup or TextVectorization reads where no dtype is declared."""
+    return {name for name, dtype in config.model.input_dtypes().items() if dtype == "string"}

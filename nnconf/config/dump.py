@@ -100,6 +100,9 @@ def _compact_section(section: BaseModel, written: dict) -> Any:
     ordered = {key: kept[key] for key in written if key in kept}
     if isinstance(section, NamedSpec) and list(ordered) == ["name"]:
         return ordered["name"]  # the shorthand every named spec accepts
+    shorthand = getattr(section, "SHORTHAND", None)  # a section that may be written as one of its values
+    if shorthand is not None and list(ordered) == [shorthand]:
+        return ordered[shorthand]
     return ordered
 
 

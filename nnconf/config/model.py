@@ -5,7 +5,8 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from nnconf.config.base import IDENTIFIER, MODEL_NAME, RULE_CODE, PositiveFloat, Shape, StrictModel, default_section
-from nnconf.config.data import Data
+from nnconf.config.blocks import GraphEntry, SharedCall
+from nnconf.config.data import STRING_LAYERS, Data
 from nnconf.config.layers import AnyLayer
 from nnconf.config.losses import Loss
 from nnconf.config.metrics import Metric
@@ -15,6 +16,42 @@ from nnconf.config.training import Training
 
 Task = Literal["regression", "binary", "multiclass", "multilabel"]
 OutputName = Annotated[str, Field(pattern=IDENTIFIER)]
+# What a model input holds: numbers of a Keras dtype, or strings (for StringLookup, TextVectorization, Hashing).
+InputDtype = Literal["float32", "float16", "bfloat16", "float64", "uint8", "int32", "int64", "bool", "string"]
+
+
+def default_input_dtype(readers: list[str]) -> str:
+    """An input's dtype where the config declares none: string where a layer reading it takes only strings
+    (StringLookup, TextVectorization), else float32.
+
+    Args:
+        readers: the types of the layers that read the input.
+    """
+    return "string" if any(kind in STRING_LAYERS for kind in readers) else "float32"
+
+
+class ModelInput(StrictModel):
+    """A model input with its dtype, written ``{shape: [null], dtype: int32}``; a shape alone (``[28, 28]``)
+    is an input of the default dtype.
+
+    Args:
+        shape: one sample's shape, without the batch axis; null is a dimension of any size.
+        dtype: what the input holds (``float32``, ``int32``, ``int64``, ``string``, ...); null: float32, or
+            string where a StringLookup or TextVectorization reads it.
+    """
+
+    SHORTHAND: ClassVar[str] = "shape"  # written as the shape alone when that is all it says
+
+    shape: Shape
+    dtype: Optional[InputDtype] = None
+
+
+def _shape_alone(value: Any) -> Any:
+    if isinstance(value, ModelInput) and value.dtype is None:
+        return list(value.shape)
+    if isinstance(value, dict) and "shape" in value and set(value) <= {"shape", "dtype"} and value.get("dtype") is None:
+        return value["shape"]
+    return value
 
 
 class SequentialModel(StrictModel):
@@ -22,11 +59,22 @@ class SequentialModel(StrictModel):
 
     Args:
         input_shape: one sample's shape, without the batch axis, e.g. ``[28, 28]``.
+        input_dtype: what the input holds (``float32``, ``int32``, ``int64``, ``string``, ...); null: float32,
+            or string where the first layer is a StringLookup or TextVectorization.
         layers: the layers, first to last.
     """
 
     input_shape: Shape
+    input_dtype: Optional[InputDtype] = None
     layers: Annotated[list[AnyLayer], Field(min_length=1)]
+
+    def input_shapes(self) -> dict[str, tuple]:
+        """The input's shape, by its name (``input``)."""
+        return {"input": tuple(self.input_shape)}
+
+    def input_dtypes(self) -> dict[str, str]:
+        """The input's dtype, declared or by default, by its name (``input``)."""
+        return {"input": self.input_dtype or default_input_dtype([self.layers[0].type])}
 
     @model_validator(mode="after")
     def _no_graph_wiring(self) -> "SequentialModel":
@@ -47,18 +95,44 @@ class FunctionalModel(StrictModel):
     """A graph of layers with named inputs and outputs.
 
     Args:
-        inputs: the model inputs by name, each with one sample's shape.
-        layers: the layers; each names its input(s) in ``inputs``.
+        inputs: the model inputs by name, each with one sample's shape (``image: [28, 28]``), or its shape
+            and dtype (``tokens: {shape: [null], dtype: int32}``).
+        layers: the layers; each names its input(s) in ``inputs``. An entry ``{apply: NAME, name: ...,
+            inputs: ...}`` applies the layer NAME again to other inputs, sharing its weights.
         outputs: the names of the layers whose outputs are the model's outputs.
     """
 
-    inputs: Annotated[dict[OutputName, Shape], Field(min_length=1)]
-    layers: Annotated[list[AnyLayer], Field(min_length=1)]
+    inputs: Annotated[dict[OutputName, Union[Shape, ModelInput]], Field(min_length=1)]
+    layers: Annotated[list[GraphEntry], Field(min_length=1)]
     outputs: Union[str, Annotated[list[str], Field(min_length=1)]]
 
     @property
     def is_functional(self) -> bool:
         return True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shape_alone(cls, data: Any) -> Any:
+        """An input that declares no dtype is its shape (``{shape: [4]}`` is ``[4]``), so that a config reads
+        the same whichever way it is written."""
+        if not isinstance(data, dict) or not isinstance(data.get("inputs"), dict):
+            return data
+        return {**data, "inputs": {name: _shape_alone(value) for name, value in data["inputs"].items()}}
+
+    def input_shapes(self) -> dict[str, tuple]:
+        """Each input's shape, by name, in order."""
+        return {name: tuple(value.shape if isinstance(value, ModelInput) else value)
+                for name, value in self.inputs.items()}
+
+    def input_dtypes(self) -> dict[str, str]:
+        """Each input's dtype, declared or by default, by name, in order."""
+        readers: dict[str, list[str]] = {name: [] for name in self.inputs}
+        for layer in self.layers:
+            for name in layer.input_names:
+                if name in readers:
+                    readers[name].append(layer.type)
+        return {name: (value.dtype if isinstance(value, ModelInput) else None) or default_input_dtype(readers[name])
+                for name, value in self.inputs.items()}
 
     @property
     def output_names(self) -> list[str]:

@@ -9,7 +9,6 @@ import numpy as np
 
 from nnconf.analysis.shapes import Inference
 from nnconf.config.base import NamedSpec
-from nnconf.config.data import string_inputs
 from nnconf.config.layers.applications import Backbone
 from nnconf.config.metrics import PlainMetric
 from nnconf.config.model import Config, FunctionalModel
@@ -51,14 +50,9 @@ def build_model(config: Config, inference: Inference, *, float32_outputs: bool =
 
 
 def _sequential(config: Config, inference: Inference, dtypes: dict[str, str], pretrained: dict) -> keras.Model:
-    layers = [keras.Input(shape=tuple(config.model.input_shape), dtype=_input_dtype(config, "input"))]
+    layers = [keras.Input(shape=tuple(config.model.input_shape), dtype=config.model.input_dtypes()["input"])]
     layers += [_layer(layer, dtypes, pretrained, named=False) for layer in inference.layers]
     return keras.Sequential(layers, name=config.name)
-
-
-def _input_dtype(config: Config, name: str) -> str | None:
-    """string for a model input that a string lookup (TextVectorization, StringLookup) reads, else Keras's default."""
-    return "string" if name in string_inputs(config) else None
 
 
 def _layer(layer, dtypes: dict[str, str], pretrained: dict[int, str | None], *, named: bool) -> keras.layers.Layer:
@@ -72,13 +66,17 @@ def _layer(layer, dtypes: dict[str, str], pretrained: dict[int, str | None], *, 
 
 
 def _functional(config: Config, inference: Inference, dtypes: dict[str, str], pretrained: dict) -> keras.Model:
-    tensors = {name: keras.Input(shape=tuple(shape), name=name, dtype=_input_dtype(config, name))
-               for name, shape in config.model.inputs.items()}
+    input_dtypes = config.model.input_dtypes()
+    tensors = {name: keras.Input(shape=shape, name=name, dtype=input_dtypes[name])
+               for name, shape in config.model.input_shapes().items()}
+    built: dict[str, keras.layers.Layer] = {}  # a layer applied again is this same object, sharing its weights
     pending = list(inference.layers)
     while pending:  # the graph is acyclic (inference checked it), so every pass builds at least one layer
-        ready = [layer for layer in pending if all(name in tensors for name in layer.input_names)]
+        ready = [layer for layer in pending if all(name in tensors for name in layer.input_names)
+                 and (layer.shares is None or layer.shares in built)]
         for layer in ready:
-            keras_layer = _layer(layer, dtypes, pretrained, named=True)
+            keras_layer = built[layer.shares] if layer.shares else _layer(layer, dtypes, pretrained, named=True)
+            built[layer.name] = keras_layer
             tensors[layer.name] = _call(keras_layer, layer.spec.CALL_STYLE, [tensors[n] for n in layer.input_names])
         pending = [layer for layer in pending if layer not in ready]
     inputs = [tensors[name] for name in config.model.inputs]
@@ -108,7 +106,7 @@ def _in_config_order(layers: list, config: Config) -> list:
     if not isinstance(config.model, FunctionalModel):
         return layers
     by_name = {layer.name: layer for layer in layers}
-    return [by_name[spec.name] if spec.name else None for spec in config.model.layers]
+    return [by_name.get(spec.name) for spec in config.model.layers]  # a layer applied again is no layer of its own
 
 
 def compile_model(model: keras.Model, config: Config) -> None:

@@ -14,7 +14,7 @@ import re
 import warnings
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, get_args
 
 import numpy as np
 from pydantic import ValidationError
@@ -25,7 +25,7 @@ from nnconf.config.layers import LAYER_CLASSES, Layer
 from nnconf.config.layers.cells import CELL_CLASSES
 from nnconf.config.losses import LOSS_SPELLINGS, LOSSES, REGRESSION_LOSSES
 from nnconf.config.metrics import METRICS
-from nnconf.config.model import Config
+from nnconf.config.model import Config, InputDtype
 from nnconf.config.optimizers import OPTIMIZERS, SCHEDULES
 from nnconf.config.validation import python_findings
 from nnconf.engine.archives import KerasFileError, python_code, read_keras_config
@@ -206,19 +206,23 @@ class _Names:
     """Keras names made valid nnconf names (letters, digits, ``_ . -``, not starting with a digit)."""
 
     def __init__(self) -> None:
-        self.mapping: dict[str, str] = {}
+        self.mapping: dict[Any, str] = {}
+        self.taken: set[str] = set()
 
-    def __call__(self, name: str) -> str:
-        if name not in self.mapping:
+    def __call__(self, name: str, key: Any = None) -> str:
+        """The nnconf name for ``name``, the same each time; ``key`` tells apart things that Keras names
+        alike (a layer's later applications), each getting a name of its own."""
+        key = name if key is None else key
+        if key not in self.mapping:
             safe = re.sub(r"[^A-Za-z0-9_.\-]", "_", name)[:120]
             if not _NAME.match(safe):
                 safe = "_" + safe
-            taken = set(self.mapping.values())
             candidate, n = safe, 1
-            while candidate in taken:
+            while candidate in self.taken:
                 candidate, n = f"{safe}_{n}", n + 1
-            self.mapping[name] = candidate
-        return self.mapping[name]
+            self.mapping[key] = candidate
+            self.taken.add(candidate)
+        return self.mapping[key]
 
 
 def _sequential(model: keras.Sequential) -> tuple[dict, list[tuple[str, str, dict]]]:
@@ -238,8 +242,21 @@ def _sequential(model: keras.Sequential) -> tuple[dict, list[tuple[str, str, dic
         layers.append(_validated_layer(data, layer.name))
     if not layers:
         raise UnsupportedModel(f"Sequential model {model.name!r} has no layers")
+    architecture = {"input_shape": _shape(shape), "layers": layers}
+    dtype = _input_dtype(model.inputs[0].dtype, "the input")
+    if dtype != "float32":
+        architecture["input_dtype"] = dtype
     # The output, with the chain of layers leading to it (last first), to guess the task from.
-    return {"input_shape": _shape(shape), "layers": layers}, [("", "", {"chain": list(reversed(layers))})]
+    return architecture, [("", "", {"chain": list(reversed(layers))})]
+
+
+def _input_dtype(dtype: Any, where: str) -> str:
+    """A Keras input's dtype as nnconf names it; one nnconf has no name for is unsupported."""
+    name = str(getattr(dtype, "name", dtype))
+    if name not in get_args(InputDtype):
+        raise UnsupportedModel(f"{where} holds {name}, which nnconf inputs do not take; they take "
+                               f"{', '.join(get_args(InputDtype))}")
+    return name
 
 
 def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
@@ -255,24 +272,30 @@ def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
     except Exception as error:
         raise UnsupportedModel(f"cannot read the structure of model {model.name!r}: {_one_line(error)}") from None
     names = _Names()
+    for entry in config["layers"]:  # the layers' own names first: an application of one again takes another
+        names(_entry_name(entry))
     inputs: dict[str, list] = {}
     layers: list[dict] = []
     for entry in config["layers"]:
-        class_name, name = _layer_type(entry.get("class_name")), entry.get("name") or entry["config"].get("name")
+        class_name, name = _layer_type(entry.get("class_name")), _entry_name(entry)
         operation = operations.get(name)
         if class_name == "InputLayer" and isinstance(operation, keras.layers.InputLayer):
-            inputs[names(name)] = _shape(entry["config"]["batch_shape"][1:])
+            shape = _shape(entry["config"]["batch_shape"][1:])
+            dtype = _input_dtype(operation.output.dtype, f"the input {name!r}")
+            inputs[names(name)] = shape if dtype == "float32" else {"shape": shape, "dtype": dtype}
             continue
         if entry.get("module") != "keras.layers":
             raise _raw_operation(name, class_name, entry.get("module"))
         _require_supported(name, class_name, operation)
         data = _layer_data(class_name, entry["config"], f"layer {name!r}", operation)
-        data["name"] = names(name)
-        sources = _inbound(entry, name, LAYER_CLASSES[class_name].CALL_STYLE, operation)
-        data["inputs"] = [names(source) for source in sources]
-        if LAYER_CLASSES[class_name].CALL_STYLE == "single":
-            data["inputs"] = data["inputs"][0]
-        layers.append(_validated_layer(data, name))
+        style = LAYER_CLASSES[class_name].CALL_STYLE
+        for call, node in enumerate(_inbound_nodes(entry, name)):
+            sources = [_reference(names, *source) for source in _inbound(node, name, style, operation)]
+            wired = sources[0] if style == "single" else sources
+            if call == 0:
+                layers.append(_validated_layer({**data, "name": names(name), "inputs": wired}, name))
+            else:  # the layer applied again, with the same weights
+                layers.append({"apply": names(name), "name": _reference(names, name, call), "inputs": wired})
     if not layers:
         raise UnsupportedModel(f"model {model.name!r} has no layers besides its inputs")
     order = [names(name) for name, _, _ in _histories(config.get("input_layers"))]  # the order Keras takes them in
@@ -280,10 +303,13 @@ def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
     outputs = []
     by_name = {layer["name"]: layer for layer in layers}
     for keras_name, node, tensor in _histories(config["output_layers"]):
-        if (node, tensor) != (0, 0):
-            raise UnsupportedModel(f"output {keras_name!r} is not the single output of its layer's one call, "
-                                   "which nnconf cannot express")
-        name = names(keras_name)
+        if tensor != 0:
+            raise UnsupportedModel(f"output {keras_name!r} is output {tensor} of its layer, which nnconf cannot "
+                                   "express: nnconf wires one output per layer")
+        if node != 0:
+            raise UnsupportedModel(f"output {keras_name!r} is a later application of its layer: Keras names a model's "
+                                   "outputs by their layers, so nnconf's outputs are each a layer's first application")
+        name = _reference(names, keras_name, node)
         if name not in by_name:
             raise UnsupportedModel(f"output {keras_name!r} is a model input, not a layer; nnconf outputs are layers")
         if any(name == known for _, known, _ in outputs):
@@ -302,13 +328,35 @@ def _raw_operation(name: str, class_name: str, module: Any) -> UnsupportedModel:
 
 
 def _chain(name: str, by_name: dict[str, dict]) -> list[dict]:
-    """The output layer and the layers before it, as long as each takes a single input."""
+    """The output layer and the layers before it, as long as each takes a single input (a layer applied
+    again stands for the layer it applies)."""
     chain, current = [], by_name.get(name)
     while current is not None and current not in chain:
-        chain.append(current)
+        chain.append(by_name.get(current["apply"], current) if "apply" in current else current)
         source = current.get("inputs")
         current = by_name.get(source) if isinstance(source, str) else None
     return chain
+
+
+def _entry_name(entry: dict) -> str:
+    return entry.get("name") or entry["config"].get("name")
+
+
+def _reference(names: _Names, layer: str, call: int) -> str:
+    """The nnconf name of the output of a Keras layer's ``call``-th application: the layer's own name for
+    the first, ``<name>_<call>`` for each later one (a layer applied again)."""
+    return names(layer) if call == 0 else names(f"{layer}_{call}", key=(layer, call))
+
+
+def _inbound_nodes(entry: dict, name: str) -> list[dict]:
+    """A serialized layer's applications in the model, first to last."""
+    nodes = entry.get("inbound_nodes") or []
+    if not nodes:
+        raise UnsupportedModel(f"layer {name!r} is never called in the model")
+    for node in nodes:
+        if not isinstance(node, dict):
+            raise UnsupportedModel(f"layer {name!r}: its inbound node is in a layout nnconf does not read")
+    return nodes
 
 
 def _call_defaults(layer: Any) -> dict[str, Any]:
@@ -320,19 +368,9 @@ def _call_defaults(layer: Any) -> dict[str, Any]:
     return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
 
 
-def _inbound(entry: dict, name: str, call_style: str, layer: Any = None) -> list[str]:
-    """The names of the layers (or inputs) a layer takes, in call order, from its serialized inbound node."""
-    nodes = entry.get("inbound_nodes") or []
-    if len(nodes) != 1:
-        if not nodes:
-            raise UnsupportedModel(f"layer {name!r} is never called in the model")
-        raise UnsupportedModel(
-            f"layer {name!r} is called {len(nodes)} times (a shared layer); nnconf calls each layer once, "
-            "so shared weights cannot be expressed"
-        )
-    node = nodes[0]
-    if not isinstance(node, dict):
-        raise UnsupportedModel(f"layer {name!r}: its inbound node is in a layout nnconf does not read")
+def _inbound(node: dict, name: str, call_style: str, layer: Any = None) -> list[tuple[str, int]]:
+    """The layers (or inputs) one application of a layer takes, in call order, from its serialized inbound
+    node: each as the Keras name and the application (node index) of the layer whose output it is."""
     args, kwargs = list(node.get("args") or []), dict(node.get("kwargs") or {})
     head, extra = (args, []) if call_style == "positional" else (args[:1], args[1:])
     tensors = list(_tensors(head))
@@ -356,7 +394,7 @@ def _inbound(entry: dict, name: str, call_style: str, layer: Any = None) -> list
         if tensor_index != 0:
             raise UnsupportedModel(f"layer {name!r} takes output {tensor_index} of {source!r}; nnconf wires one "
                                    "output per layer")
-        sources.append(source)
+        sources.append((source, node_index))
     if not sources:
         raise UnsupportedModel(f"layer {name!r} takes no tensor from the model")
     return sources

@@ -63,9 +63,10 @@ class LintContext:
 
     def __init__(self, config: Config, inference: Inference, source: SourceMap, data: DataFacts | None = None):
         self.config, self.inference, self.source, self.data = config, inference, source, data
-        self.layers = inference.layers
+        # A layer applied again (shared weights) is judged once, where it is defined with its arguments.
+        self.layers = [layer for layer in inference.layers if not layer.shares]
         self.functional = isinstance(config.model, FunctionalModel)
-        self._by_name = {layer.name: layer for layer in self.layers}
+        self._by_name = {layer.name: layer for layer in inference.layers}
 
     def predecessors(self, layer: LayerShape) -> list[LayerShape]:
         if not self.functional:
@@ -74,8 +75,8 @@ class LintContext:
 
     @cached_property
     def _successors(self) -> dict[str, list[LayerShape]]:
-        result: dict[str, list[LayerShape]] = {layer.name: [] for layer in self.layers}
-        for layer in self.layers:
+        result: dict[str, list[LayerShape]] = {name: [] for name in self._by_name}
+        for layer in self._by_name.values():
             for before in self.predecessors(layer):
                 result[before.name].append(layer)
         return result
