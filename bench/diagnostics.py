@@ -119,7 +119,7 @@ def render(described: dict, results: dict, command: str, minutes: float) -> str:
     lines = [
         "# Diagnostics benchmark\n",
         f"`{command}` ({minutes:.1f} minutes) on {described['cpu']}, {described['cores']} cores; load average "
-        f"{described['load_before']} before, {machine.load()} after. Each model trained in fresh `nnconf train` "
+        f"{described['load_before']} before, {described['load_after']} after. Each model trained in fresh `nnconf train` "
         "processes with `training.diagnostics` on (the default: a 64-sample monitoring batch looked at before the "
         "first step and at each epoch's end) and off, alternately; times are medians over the epochs after the "
         "first. The monitor's share is measured inside the runs (its hooks timed), which a shared machine's noise "
@@ -134,8 +134,12 @@ def render(described: dict, results: dict, command: str, minutes: float) -> str:
             f"| {row['share']:.1%} | {'met' if row['share'] <= LIMIT else 'NOT met'} (5%) | {row['epoch_on']:.2f} s "
             f"| {row['epoch_off']:.2f} s | {row['epoch_on'] / row['epoch_off'] - 1:+.1%} | {row['begin']:.2f} s "
             f"| {row['pictures']:.2f} s | {row['wall_on']:.1f} s / {row['wall_off']:.1f} s |")
-    lines.append("\nThe start's cost includes tracing the monitor's TensorFlow function, the first of the process: part of "
-                 "it is TensorFlow's one-time set-up that the first training step would otherwise pay.")
+    spread = "; ".join(f"{model} {min(row['all_epoch_on'] + row['all_epoch_off']):.2f} to "
+                       f"{max(row['all_epoch_on'] + row['all_epoch_off']):.2f} s" for model, row in results.items())
+    lines.append(f"\nOn this machine the same epoch took ({spread}) whatever the setting, so the end-to-end "
+                 "column is noise; the share measured inside is the figure. The start's cost includes tracing the "
+                 "monitor's TensorFlow function, the first of the process: part of it is TensorFlow's one-time set-up "
+                 "that the first training step would otherwise pay.")
     lines.append("\nTest accuracy, diagnostics on against off (they change nothing about training: equal with "
                  "the same seed): " + ", ".join(f"{model} {row['accuracy_on']:.4f} / {row['accuracy_off']:.4f}"
                                                 for model, row in results.items()) + ".\n")
@@ -148,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one run each way per model")
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS-diagnostics.md"), help="where to write the report")
     parser.add_argument("--json", help="also write the raw measurements to this file")
+    parser.add_argument("--render", metavar="JSON", help="measure nothing: write the report from a --json file")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     for option in ("--config", "--npz", "--run-dir", "--out"):
         parser.add_argument(option, help=argparse.SUPPRESS)
@@ -155,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.worker:
         work(args.config, args.npz, args.run_dir, args.out, args.set)
+        return 0
+    if args.render:
+        saved = json.loads(Path(args.render).read_text())
+        Path(args.output).write_text(render(saved["machine"], saved["results"], **saved["run"]))
+        print(f"wrote {args.output} from {args.render}")
         return 0
     work_dir = Path(tempfile.mkdtemp(prefix="nnconf-bench-diagnostics-"))
     described = machine.describe()
@@ -166,10 +176,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}\n(logs are kept in {work_dir})", file=sys.stderr)
         return 1
     minutes = (time.perf_counter() - started) / 60
+    described["load_after"] = machine.load()
     command = "python -m bench.diagnostics" + (" --quick" if args.quick else "")
     Path(args.output).write_text(render(described, results, command, minutes))
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": described, "results": results}, indent=1))
+        run_settings = {"command": command, "minutes": minutes}
+        Path(args.json).write_text(json.dumps({"machine": described, "results": results, "run": run_settings},
+                                              indent=1))
     shutil.rmtree(work_dir, ignore_errors=True)
     print(f"wrote {args.output} ({minutes:.1f} minutes)")
     return 0
