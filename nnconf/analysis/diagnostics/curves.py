@@ -29,8 +29,8 @@ class NonFiniteLoss(Diagnostic):
 
     ## What it finds
     A training loss that is NaN or infinite, and the first layer (in the order the model computes
-    them) whose output on the monitoring batch is no longer finite: where the fault shows first.
-    Where every layer's output is finite, the loss itself is reported.
+    them) whose output on the monitoring batch, or whose weights, are no longer finite: where the
+    fault shows first. Where every layer is finite, the loss itself is reported.
 
     ## Why is this bad?
     Once a weight is NaN every later step is NaN: training is over (nnconf stops the run and keeps
@@ -60,11 +60,12 @@ class NonFiniteLoss(Diagnostic):
         layer = evidence.layer(check.non_finite) if check is not None and check.non_finite else None
         if layer is not None:
             yield self.symptom(layer.keys, f"the loss became NaN or infinite {epoch}; the first layer whose output "
-                               f"is not finite is {layer.name!r} ({layer.type})", _NAN_HINT)
+                               f"or weights are not finite is {layer.name!r} ({layer.type})", _NAN_HINT)
         else:
             yield self.symptom(("loss",), f"the loss became NaN or infinite {epoch}, while every layer's output "
-                               "is finite: the loss itself overflows", "use from_logits: true with a linear output "
-                               "layer, and check the labels for values the loss cannot take")
+                               "and weights are finite: the loss itself overflows",
+                               "use from_logits: true with a linear output layer, and check the labels for values "
+                               "the loss cannot take")
 
 
 _NAN_HINT = ("lower the learning rate, standardize the inputs and regression targets, or clip gradients "

@@ -54,7 +54,7 @@ class Check:
         saturated: for each hidden sigmoid or tanh layer, the fraction of its units saturated on
             most of the batch.
         non_finite: the first layer (in the order the model computes them) whose output on the
-            batch holds a NaN or an infinity; None if every output is finite.
+            batch, or whose weights, hold a NaN or an infinity; None if all are finite.
         loss: the data loss on the batch (None if it could not be computed).
         step_size: for plain SGD without clipping, the learning rate as it is now, divided by
             ``1 - momentum``: what a gradient is multiplied by to make a step. None for optimizers
