@@ -23,7 +23,7 @@ loss: {name: sparse_categorical_crossentropy, from_logits: true}
 optimizer: {name: adam, learning_rate: 1e-3}
 metrics: [accuracy]
 data: {source: sklearn.digits, scale: 16, max_samples: 300}
-training: {epochs: 1, batch_size: 32, tensorboard: false}
+training: {epochs: 1, batch_size: 32, tensorboard: false, diagnostics: false}
 """
 RATES = {"slow": 1e-4, "fast": 3e-2}
 

@@ -36,7 +36,7 @@ loss: {name: sparse_categorical_crossentropy, from_logits: true}
 optimizer: {name: adam, learning_rate: 1e-2}
 metrics: [accuracy]
 data: {source: sklearn.digits, scale: 16, max_samples: 400}
-training: {epochs: 2, batch_size: 32, tensorboard: false}
+training: {epochs: 2, batch_size: 32, tensorboard: false, diagnostics: false}
 search:
   metric: val_accuracy
   trials: 3
@@ -110,7 +110,7 @@ def test_the_issue_example_sweeps_into_run_directories_and_a_best_config(tmp_pat
 
 def test_two_processes_on_one_sqlite_study_run_every_trial_exactly_once(tmp_path):
     config = write_config(tmp_path, CONFIG.replace("trials: 3", "trials: 4"))
-    processes = [nnconf_sweep(config, cwd=tmp_path) for _ in range(2)]
+    processes = [nnconf_sweep(config, "--set", "training.epochs=1", cwd=tmp_path) for _ in range(2)]
     outputs = [finished(process) for process in processes]
     assert states(study_of(tmp_path)) == {number: "COMPLETE" for number in range(4)}
     assert [directory.name for directory in trial_dirs(tmp_path)] == [f"trial-{n:04d}" for n in range(4)]

@@ -88,7 +88,7 @@ def postgres_url():
 def test_two_processes_share_one_study_on_postgresql(postgres_url, tmp_path):
     study_name = f"pg-{uuid.uuid4().hex[:12]}"  # a server given from outside may hold other studies
     config = write_config(tmp_path, CONFIG.replace("trials: 3", "trials: 4"))
-    arguments = ("--storage", postgres_url, "--study", study_name, "--heartbeat", "5")
+    arguments = ("--storage", postgres_url, "--study", study_name, "--heartbeat", "5", "--set", "training.epochs=1")
     processes = [nnconf_sweep(config, *arguments, cwd=tmp_path) for _ in range(2)]
     outputs = [finished(process) for process in processes]
     study = optuna.load_study(study_name=study_name, storage=postgres_url)
