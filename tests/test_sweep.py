@@ -103,6 +103,7 @@ def test_the_issue_example_sweeps_into_run_directories_and_a_best_config(tmp_pat
                             capture_output=True, text=True, timeout=120)
     rows = json.loads(listed.stdout)
     assert [row["trial"] for row in rows] == ["tiny-sweep#0", "tiny-sweep#1", "tiny-sweep#2"]
+    assert [row["objective"] for row in rows] == [trial.value for trial in study.trials]
     assert {"optimizer.learning_rate", "model.layers[2].rate"} <= set(rows[0])  # values that differ
     best_run = tmp_path / SWEEP_DIR / f"trial-{study.best_trial.number:04d}" / "config.yaml"
     assert config.model_dump() == nnconf.load(best_run).model_dump()  # what the best trial trained, as it trained it

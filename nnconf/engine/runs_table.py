@@ -135,13 +135,14 @@ def table(runs: list[RunInfo], root: Path) -> tuple[list[str], list[dict[str, An
     differing = [path for path in differing if path != "name"]  # a column of its own
     metric_names = sorted({name for run in runs for name in run.metrics})
     has_trials = any(run.trial for run in runs)
-    columns = [*FIXED_COLUMNS, *(["trial"] if has_trials else []), *differing, *metric_names]
+    columns = [*FIXED_COLUMNS, *(["trial", "objective"] if has_trials else []), *differing, *metric_names]
     rows = []
     for run in runs:
         row = {"run": _relative(run.directory, root), "name": run.name, "started": run.started,
                "status": run.status, "epochs": run.epochs_shown}
         if has_trials:
             row["trial"] = f"{run.trial.get('study')}#{run.trial.get('trial')}" if run.trial else None
+            row["objective"] = run.trial.get("value") if run.trial else None  # the trial's value of search.metric
         row.update({path: run.config.get(path) for path in differing})
         row.update({name: run.metrics.get(name) for name in metric_names})
         rows.append(row)
