@@ -138,6 +138,24 @@ def test_a_killed_sweep_started_again_ends_with_the_requested_trials(tmp_path):
     assert (tmp_path / SWEEP_DIR / "trial-0000" / "config.yaml").exists()
 
 
+def test_ctrl_c_stops_the_sweep_and_fails_the_trial_under_way(tmp_path):
+    config = write_config(tmp_path, CONFIG.replace("epochs: 2", "epochs: 50"))
+    process = nnconf_sweep(config, cwd=tmp_path)
+    history = tmp_path / SWEEP_DIR / "trial-0000" / "history.json"
+    deadline = time.monotonic() + 300
+    while not history.exists():  # an epoch has ended
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 130, output
+    assert "sweep stopped; run the same command again to continue the study" in output
+    assert states(study_of(tmp_path)) == {0: "FAIL"}
+    run = tmp_path / SWEEP_DIR / "trial-0000"
+    assert json.loads((run / "state.json").read_text())["status"] == "interrupted"  # resumable by hand
+    assert json.loads((run / "trial.json").read_text())["state"] == "failed"
+
+
 def test_a_hopeless_trial_is_pruned_at_an_epoch_end(tmp_path):
     config = write_config(tmp_path, CONFIG.replace("epochs: 2", "epochs: 3").replace(
         "trials: 3", "trials: 5").replace("    model.layers[1].units: {choice: [32, 64, 128]}\n", "").replace(
