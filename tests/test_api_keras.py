@@ -49,8 +49,17 @@ def keras_parameters(cls: type) -> list[str]:
 # --- positional arguments are Keras's, in Keras's order -------------------------------------------------
 
 
-# A Backbone stands for keras.applications models, not a keras.layers class; its positional argument is `model`.
-@pytest.mark.parametrize("name", [name for name in LAYER_CLASSES if name != "Backbone"])
+# Types that are no keras.layers class (a Backbone stands for keras.applications models, an Op for an
+# allow-listed keras.ops call, and the applications' own helper layers) have no Keras signature to follow.
+KERAS_LAYER_TYPES = [name for name in LAYER_CLASSES if hasattr(keras.layers, name)]
+
+
+def test_only_nnconfs_own_types_lack_a_keras_layers_class():
+    own = set(LAYER_CLASSES) - set(KERAS_LAYER_TYPES)
+    assert own <= {"Backbone", "Op", "CustomScaleLayer", "LayerScale"}, own
+
+
+@pytest.mark.parametrize("name", KERAS_LAYER_TYPES)
 def test_a_layers_positional_arguments_are_kerass_first_ones(name):
     positional = LAYER_CLASSES[name].positional_fields()
     assert keras_parameters(getattr(keras.layers, name))[:len(positional)] == list(positional)
