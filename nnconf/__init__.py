@@ -14,8 +14,8 @@ __version__ = "0.1.0"
 _API = {
     **{name: "nnconf.api" for name in (
         "Functional", "Report", "Sequential", "build", "check", "check_config", "check_text", "evaluate", "explain",
-        "from_keras", "json_schema", "lint", "lint_text", "load", "load_run", "loads", "predict", "resume", "rules",
-        "summary", "to_yaml", "train")},
+        "from_keras", "json_schema", "lint", "lint_text", "load", "load_run", "loads", "predict", "predict_files",
+        "resume", "rules", "summary", "sweep", "to_yaml", "train")},
     "Config": "nnconf.config.model", "FunctionalModel": "nnconf.config.model",
     "SequentialModel": "nnconf.config.model", "Summary": "nnconf.analysis.summary",
     "ConfigError": "nnconf.findings", "Finding": "nnconf.findings", "Severity": "nnconf.findings",
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from nnconf.analysis.summary import Summary
     from nnconf.api import (
         Functional, Report, Sequential, build, check, check_config, check_text, evaluate, explain, from_keras,
-        json_schema, lint, lint_text, load, load_run, loads, predict, resume, rules, summary, to_yaml, train,
+        json_schema, lint, lint_text, load, load_run, loads, predict, predict_files, resume, rules, summary, sweep,
+        to_yaml, train,
     )
     from nnconf.config.model import Config, FunctionalModel, SequentialModel
     from nnconf.engine.data import DataError

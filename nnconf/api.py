@@ -28,12 +28,14 @@ if TYPE_CHECKING:
     import numpy as np
 
     from nnconf.analysis.lint import Rule
+    from nnconf.engine.predict import Predictions
+    from nnconf.engine.sweep import Sweep
     from nnconf.engine.train import Run
 
 __all__ = ["Config", "ConfigSource", "Functional", "Report", "Sequential", "Summary", "build", "check",
            "check_config", "check_text", "evaluate", "explain", "from_keras", "json_schema", "lint", "lint_report",
-           "lint_text", "linted", "load", "load_run", "loads", "predict", "resume", "rules", "summary", "to_yaml",
-           "train"]
+           "lint_text", "linted", "load", "load_run", "loads", "predict", "predict_files", "resume", "rules", "summary",
+           "sweep", "to_yaml", "train"]
 
 # A sequential model (``input_shape``, ``layers``) and a functional one (``inputs``, ``layers``, ``outputs``).
 Sequential = SequentialModel
@@ -228,6 +230,47 @@ def predict(run_dir: str | Path, inputs: str | Path | np.ndarray | Mapping[str, 
         path = Path(folder) / "inputs.npz"
         np.savez(path, **arrays)
         return predict_run(run_dir, path)
+
+
+def predict_files(target: str | Path, inputs: str | Path | Sequence[str | Path], *,
+                  kind: str = "probabilities") -> Predictions:
+    """Predictions for files, as ``nnconf predict``: image or text files or folders of them, a CSV
+    table or an ``.npz`` file, read and prepared as the run's training data was.
+
+    Args:
+        target: a run directory, or a model saved by ``nnconf build -o``.
+        inputs: one path or several.
+        kind: ``probabilities`` (with each input's predicted class), ``classes`` or ``logits``.
+
+    Returns a ``Predictions``: a row per input named by its file (``names``), the values by output,
+    and ``to_csv()``/``to_npz()`` giving what ``nnconf predict -o`` writes.
+    """
+    from nnconf.engine.predict import predict as predict_inputs
+
+    paths = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+    return predict_inputs(target, paths, kind=kind)
+
+
+def sweep(path: str | Path, overrides: Sequence[str] = (), *, storage: str | None = None, study: str | None = None,
+          sweep_dir: str | Path | None = None, verbose: Verbose = "auto") -> Sweep:
+    """Runs, joins or continues the study of a config's ``search:`` section, as ``nnconf sweep``.
+
+    Args:
+        path: the config file (its ``search:`` section says what to search).
+        overrides: ``--set`` expressions applied before the search's own values.
+        storage: a database URL shared by every process of the study; by default a SQLite file in
+            the sweep's folder.
+        study: the study's name in the storage; by default the config's name.
+        sweep_dir: where the trials' run directories, ``best.yaml`` and the pictures go.
+        verbose: where logging is not set up, 0 prints nothing and anything else prints each trial's
+            progress; the lines always go to the ``nnconf`` logger.
+
+    Returns the Sweep: its study, directory, trial counts by state, best trial and ``best_config``.
+    """
+    from nnconf.engine.sweep import sweep as run_sweep
+
+    with _said(verbose) as say:
+        return run_sweep(path, tuple(overrides), storage=storage, study_name=study, sweep_dir=sweep_dir, say=say)
 
 
 def from_keras(model: keras.Model, *, task: str | Mapping[str, str] | None = None,

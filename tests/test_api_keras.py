@@ -161,6 +161,14 @@ def test_training_from_python_logs_findings_shows_progress_and_keeps_every_findi
     assert predictions["y"].shape == (5, 1)
     assert np.allclose(predictions["y"], nnconf.predict(run.directory, {"x": x[:5]})["y"])
 
+    # Files, as nnconf predict takes them: a row per input, the values the arrays gave.
+    np.savez(tmp_path / "new.npz", x=x[:5])
+    from_file = nnconf.predict_files(run.directory, tmp_path / "new.npz")
+    assert len(from_file.names) == 5
+    assert np.allclose(np.asarray(next(iter(from_file.outputs.values())).values).reshape(5, -1)[:, -1], predictions["y"][:, 0],
+                       atol=1e-6)
+    assert from_file.to_csv().count("\n") == 6  # a header and a row per input
+
 
 # --- importing a model that is not compiled -----------------------------------------------------------
 

@@ -226,3 +226,13 @@ def test_a_study_that_optimises_another_metric_is_refused(tmp_path):
     sweep(config, ["search.trials=1", "training.epochs=1"], runs_root=tmp_path / "runs")
     with pytest.raises(SweepError, match="optimises val_accuracy, and this config's search.metric is accuracy"):
         sweep(config, ["search.metric=accuracy"], runs_root=tmp_path / "runs")
+
+
+def test_a_sweep_from_python_is_the_commands_sweep(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path, CONFIG.replace("trials: 3", "trials: 2").replace("epochs: 2", "epochs: 1"))
+    result = nnconf.sweep(config, verbose=0)
+    assert result.trials.get("complete", 0) + result.trials.get("pruned", 0) == 2
+    assert result.best is not None and result.best_config is not None and result.best_config.is_file()
+    assert "search" not in nnconf.load(result.best_config).model_dump(exclude_none=True)
+    assert len(trial_dirs(tmp_path)) == 2
