@@ -146,7 +146,7 @@ def test_shipped_configs_trained_briefly_raise_no_diagnostic(tmp_path, path):
     assert findings == [], [f"{f['rule']} {f['message']}" for f in findings]
 
 
-def learnable_data(path: Path, config, inference, samples: int = 128) -> Path:
+def learnable_data(path: Path, config, inference, samples: int = 384) -> Path:
     """Inputs of the right shapes and labels that follow from them, for a config without data."""
     rng = np.random.default_rng(0)
     functional = isinstance(config.model, FunctionalModel)
@@ -326,6 +326,12 @@ def test_gradients_vanish_below_both_autotrainer_thresholds_and_a_zero_one_is_le
     assert codes_for(Evidence(MLP, 10, checks=[check])) == []
     check.gradients["a"], check.gradients["out"] = 0.0, 0.1
     assert codes_for(Evidence(MLP, 10, checks=[check])) == []
+
+
+def test_a_layer_normalized_right_after_is_not_judged_for_vanishing_gradients():
+    normalized = [LayerFacts("conv", 0, "Conv2D", "linear", False, True, normalized=True), *MLP[1:]]
+    check = Check(0, 0, gradients={"conv": 5e-5, "b": 0.2, "out": 0.1}, weights={"conv": 1, "b": 1, "out": 1})
+    assert codes_for(Evidence(normalized, 10, checks=[check])) == []
 
 
 def test_dead_from_70_percent_and_saturated_past_half():

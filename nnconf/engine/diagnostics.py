@@ -20,7 +20,7 @@ from nnconf.analysis.diagnostics import Symptom, judge
 from nnconf.analysis.diagnostics.baseline import baseline_loss
 from nnconf.analysis.diagnostics.evidence import Check, Evidence, LayerFacts
 from nnconf.analysis.diagnostics.report import EVIDENCE_FILE, FINDINGS_FILE, read_findings
-from nnconf.analysis.lint.context import activation_of
+from nnconf.analysis.lint.context import PASS_THROUGH, LintContext, activation_of
 # Normalization layers' weights scale or shift features rather than learn them: their gradients
 # are not compared with the others'.
 from nnconf.analysis.lint.optimizer import CLIPPING, NORMALIZATION
@@ -315,15 +315,32 @@ def _monitored(model: keras.Model, config: Config, inference: Inference) -> list
         pairs = [(layer, by_name[layer.name]) for layer in keras_layers if layer.name in by_name]
     else:
         pairs = list(zip(keras_layers, inference.layers))
+    context = LintContext(config, inference, SourceMap())
     result = []
     for layer, shape in pairs:
         if isinstance(layer, keras.Model) or isinstance(layer.output, (list, tuple)):
-            continue  # a model inside (a Backbone), or a layer of several outputs: none of the diagnostics reads those
+            continue  # a model inside (a Backbone), or a layer of several outputs: no diagnostic reads those
         facts = LayerFacts(name=shape.name, index=shape.index, type=shape.spec.type,
                            activation=activation_of(shape.spec) or "linear", output=shape.name in outputs,
-                           weighted=bool(layer.trainable_weights) and shape.spec.type not in NORMALIZATION)
+                           weighted=bool(layer.trainable_weights) and shape.spec.type not in NORMALIZATION,
+                           normalized=_normalized(context, shape))
         result.append((layer, facts))
     return result
+
+
+def _normalized(context: LintContext, shape) -> bool:
+    """Whether a layer's output reaches a normalization layer through layers that pass values on as
+    they are, and nothing else."""
+    current = shape
+    while True:
+        after = context.successors(current)
+        if len(after) != 1:
+            return False
+        if after[0].spec.type in NORMALIZATION:
+            return True
+        if after[0].spec.type not in PASS_THROUGH:
+            return False
+        current = after[0]
 
 
 def _as_list(tensors) -> list:

@@ -23,6 +23,8 @@ class LayerFacts:
         activation: the activation it applies itself (``linear`` if none).
         output: whether it is a model output.
         weighted: whether it has trainable weights whose gradients are measured.
+        normalized: whether its output goes straight into a normalization layer, which undoes the
+            scale of its weights (and so of their gradients).
     """
 
     name: str
@@ -31,6 +33,7 @@ class LayerFacts:
     activation: str
     output: bool
     weighted: bool
+    normalized: bool = False
 
     @property
     def keys(self) -> tuple:

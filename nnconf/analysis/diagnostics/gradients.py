@@ -86,7 +86,10 @@ class VanishingGradients(Diagnostic):
     ## What it finds
     A layer whose gradient norm on the monitoring batch is below 1e-4 and below 1/1000 of the
     gradient norm of the layer nearest the output (a gradient of exactly zero is left to NN603: the
-    units that pass nothing back are dead).
+    units that pass nothing back are dead). A layer whose output goes straight into
+    BatchNormalization or LayerNormalization is not judged: normalization undoes the scale of its
+    weights, so its gradient is small wherever its weights are large, by design (a clean VGG-style
+    network's first convolution has 1/1600 of its classifier's gradient and trains well).
 
     ## Why is this bad?
     The layers near the input barely change: the network trains as if it were only its last
@@ -116,7 +119,7 @@ class VanishingGradients(Diagnostic):
             return
         for layer in evidence.layers:
             norm = check.gradients.get(layer.name)
-            if not layer.weighted or layer is reference or not finite(norm):
+            if not layer.weighted or layer.normalized or layer is reference or not finite(norm):
                 continue
             if 0 < norm < VANISHING_NORM and norm < VANISHING_RATIO * top:
                 yield self.symptom(layer.keys, f"vanishing gradients in {named(layer)} {when(check)}: its gradient "
