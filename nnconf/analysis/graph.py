@@ -28,8 +28,8 @@ class GraphvizError(Exception):
 
 def to_dot(config: Config, inference: Inference) -> str:
     """The graph of a config whose shapes were inferred, as DOT text."""
-    outputs = set(config.model.output_names) if isinstance(config.model, FunctionalModel) else {
-        inference.layers[-1].name}
+    outputs = {inference.resolved(name) for name in config.model.output_names} if isinstance(
+        config.model, FunctionalModel) else {inference.last}
     ids: dict[str, str] = {}
     lines = [f"digraph {_quoted(config.name or 'model')} {{",
              "  rankdir=TB;",
@@ -39,12 +39,12 @@ def to_dot(config: Config, inference: Inference) -> str:
         ids[name] = f"input{index}"
         label = _label(name, "Input", format_shape(shape), None)
         lines.append(f'  {ids[name]} [label={label}, fillcolor="#e3effd"];')
-    for layer in inference.layers:
-        ids[layer.name] = f"layer{layer.index}"
+    for position, layer in enumerate(inference.layers):  # a block use's layers share the use's index
+        ids[layer.name] = f"layer{position}"
     for layer in inference.layers:
         shape = format_shape(layer.output_shape) if layer.output_shape is not None else "?"
         extra = ", peripheries=2" if layer.name in outputs else ""
-        lines.append(f"  {ids[layer.name]} [label={_label(layer.name, layer.spec.type, shape, layer.params)}{extra}];")
+        lines.append(f"  {ids[layer.name]} [label={_label(layer.name, layer.kind, shape, layer.params)}{extra}];")
     for layer in inference.layers:
         for source in layer.input_names:
             if source in ids:

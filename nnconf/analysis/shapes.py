@@ -7,11 +7,11 @@ output shape and weights. What does not work out becomes a finding at the offend
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 from nnconf import codes
-from nnconf.config.blocks import SharedCall
+from nnconf.analysis.blocks import BlockLayer, Use, block_findings, expand, snake_case
+from nnconf.config.blocks import BlockUse, SharedCall
 from nnconf.config.layers import Layer, Shape, ShapeError
 from nnconf.config.layers.base import format_shape, nested_shape
 from nnconf.config.model import Config, FunctionalModel
@@ -26,6 +26,8 @@ class LayerShape:
 
     A layer applied again (``{apply: encoder, ...}``) is a LayerShape of its own whose ``spec`` is the
     applied layer's and whose ``shares`` names it; its weights are the applied layer's, counted there.
+    Each layer of a block's use is one too, named ``USE/LAYER``, with ``use`` and ``in_block`` set and
+    ``index`` the use's.
     """
 
     index: int
@@ -37,6 +39,13 @@ class LayerShape:
     weights: dict[str, Shape] = field(default_factory=dict)
     shares: str | None = None
     entry: Layer | SharedCall | None = None  # the config's entry, where it is not ``spec`` (a layer applied again)
+    use: str | None = None  # the block use it belongs to
+    in_block: BlockLayer | None = None
+
+    @property
+    def path(self) -> Path:
+        """Where the config writes the layer: in ``model.layers``, or in its block."""
+        return self.in_block.path if self.in_block else ("model", "layers", self.index)
 
     @property
     def params(self) -> int:
@@ -44,8 +53,9 @@ class LayerShape:
 
     @property
     def kind(self) -> str:
-        """The layer's type as summaries show it: ``Dense``, or ``Dense (shares encoder)``."""
-        return f"{self.spec.type} (shares {self.shares})" if self.shares else self.spec.type
+        """The layer's type as summaries show it: ``Dense``, ``Op add``, or ``Dense (shares encoder)``."""
+        kind = f"Op {self.spec.op}" if self.spec.type == "Op" else self.spec.type  # the function it applies
+        return f"{kind} (shares {self.shares})" if self.shares else kind
 
 
 @dataclass
@@ -56,6 +66,13 @@ class Inference:
     findings: list[Finding]
     wired: bool = True  # every reference resolves and the graph has no cycle, so walks along it end
     input_dtypes: dict[str, str] = field(default_factory=dict)  # each input's, declared or by default
+    uses: dict[str, Use] = field(default_factory=dict)  # the block uses, by name
+    aliases: dict[str, str] = field(default_factory=dict)  # a block use's name: the layer its output is
+    last: str | None = None  # a sequential model's output layer
+
+    def resolved(self, name: str) -> str:
+        """The layer (or input) a name stands for: a block use's name stands for its output layer."""
+        return self.aliases.get(name, name)
 
     @property
     def complete(self) -> bool:
@@ -80,20 +97,36 @@ def _trainable(layer: LayerShape) -> int:
 def infer(config: Config, source: SourceMap | None = None) -> Inference:
     """Every layer's input and output shapes and weights, and what does not fit, as findings."""
     source = source or SourceMap()
-    layers = _named_layers(config)
-    wired = True
+    graph = _named_layers(config, source)
+    layers, wired, findings = graph.layers, True, list(graph.findings)
     inputs = config.model.input_shapes()
     if isinstance(config.model, FunctionalModel):
-        findings, wired = _functional(config.model, layers, inputs, source)
-        outputs = {name: _output_of(layers, inputs, name) for name in config.model.output_names}
+        more, wired = _functional(config.model, graph, inputs, source)
+        findings += more
+        outputs = {name: _output_of(layers, inputs, graph.aliases.get(name, name)) for name in config.model.output_names}
     else:
-        findings = _sequential(layers, inputs["input"], source)
-        outputs = {"": layers[-1].output_shape}
+        findings += _sequential(graph, inputs, source)
+        last = graph.last
+        outputs = {"": inputs["input"] if last is None else _output_of(layers, inputs, last)}
     dtypes = config.model.input_dtypes()
     if wired:
         findings += _input_dtype_findings(config, layers, dtypes, source)
     findings += _per_output_keys(config, source)
-    return Inference(layers, inputs, outputs, findings, wired, dtypes)
+    return Inference(layers, inputs, outputs, _once(findings), wired, dtypes, graph.uses, graph.aliases, graph.last)
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """The findings without repeats: a block's layer wrong whatever the arguments is wrong in each use alike."""
+    seen, kept = set(), []
+    for finding in findings:
+        # one value at fault (a use's argument, a block's default) is told once, whichever layers take it
+        place = (finding.line, finding.column) if finding.line is not None else finding.path
+        key = (finding.rule, place, finding.message.split(": ", 1)[-1]
+               if finding.message.startswith("in use ") else finding.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
 
 
 # Layers that read strings: the string lookups only read strings; the hashing layers read strings or integers.
@@ -129,46 +162,79 @@ def _input_dtype_findings(config: Config, layers: list[LayerShape], dtypes: dict
     return findings
 
 
-def _named_layers(config: Config) -> list[LayerShape]:
+@dataclass
+class _Graph:
+    """The model's layers as inference walks them: block uses made into their layers.
+
+    Args:
+        layers: every layer, a block use's in its place.
+        uses: the block uses by name, each with its layers (none where it does not work out).
+        aliases: each working block use's name, with the name of the layer its (first) output is.
+        findings: what is wrong in the blocks and their uses.
+        last: in a sequential model, the name of the layer whose output is the model's.
+    """
+
+    layers: list[LayerShape]
+    uses: dict[str, Use]
+    aliases: dict[str, str]
+    findings: list[Finding]
+    last: str | None = None
+
+
+def _named_layers(config: Config, source: SourceMap) -> _Graph:
     """Layers with the names Keras would give them (``dense``, ``dense_1``, ...) where none is set; a layer
-    applied again takes the spec of the layer it applies, where there is one."""
+    applied again takes the spec of the layer it applies, where there is one; each block use gives the
+    layers of its block, named ``USE/LAYER``. In a sequential model each takes the output before it."""
+    sequential = not isinstance(config.model, FunctionalModel)
+    broken = block_findings(config, source)
+    findings = [finding for found in broken.values() for finding in found]
+    broken_blocks = {name for name, found in broken.items() if any(f.severity is Severity.ERROR for f in found)}
     counts: dict[str, int] = {}
-    result = []
+    result, uses, aliases = [], {}, {}
+    previous = "input"
     for index, spec in enumerate(config.model.layers):
         if isinstance(spec, SharedCall):
             result.append(LayerShape(index, spec.name, spec, spec.input_names, shares=spec.apply, entry=spec))
             continue
-        base = _snake_case(spec.type)
+        base = snake_case(spec.block if isinstance(spec, BlockUse) else spec.type)
         seen = counts.get(base, 0)
         counts[base] = seen + 1
         name = spec.name or (base if seen == 0 else f"{base}_{seen}")
-        result.append(LayerShape(index, name, spec, spec.input_names))
+        taken = [previous] if sequential else spec.input_names
+        if isinstance(spec, BlockUse):
+            use, problems = expand(config, spec, name, index, taken, source, broken_blocks)
+            uses[name] = use
+            findings += problems
+            result += [LayerShape(index, layer.name, layer.spec, layer.input_names, use=name, in_block=layer)
+                       for layer in use.layers]
+            if use.outputs:
+                aliases[name] = use.outputs[0]
+            if sequential and len(use.outputs) > 1:
+                findings.append(_at(source, ("model", "layers", index), f"block {spec.block!r} has "
+                                    f"{len(use.outputs)} outputs; in a sequential model a block gives one"))
+        else:
+            result.append(LayerShape(index, name, spec, taken))
+        previous = aliases.get(name, name)
     defined = {layer.name: layer.spec for layer in result if not layer.shares}
     for layer in result:
         if layer.shares in defined:
             layer.spec = defined[layer.shares]
-    return result
+        layer.input_names = [aliases.get(item, item) for item in layer.input_names]  # a use: its output layer
+    return _Graph(result, uses, aliases, findings, previous if sequential else None)
 
 
-def _snake_case(name: str) -> str:
-    """Keras's own rule for default layer names: ``MaxPooling2D`` -> ``max_pooling2d``."""
-    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def _sequential(layers: list[LayerShape], input_shape: Shape, source: SourceMap) -> list[Finding]:
-    shape: Shape | None = input_shape
-    for layer in layers:
-        if layer.spec.CALL_STYLE != "single":
+def _sequential(graph: _Graph, inputs: dict[str, Shape], source: SourceMap) -> list[Finding]:
+    """The stack's shapes; after a layer that does not fit, the layers after it are not judged."""
+    for layer in graph.layers:
+        if layer.spec.CALL_STYLE not in ("single",) and not layer.in_block:
             return [_at(source, _layer_path(layer), f"{layer.spec.type} takes several inputs, so it only works in a "
                         "functional model", hint="give the model 'inputs' and 'outputs' and wire the layers by name")]
-        previous = layers[layer.index - 1].name if layer.index else "input"
-        layer.input_names = [previous]
-        problem = _apply(layer, shape, source)
-        if problem:
-            return [problem]
-        shape = layer.output_shape
-    return []
+    if graph.findings:
+        return []  # a block or a use that does not work out leaves the stack without its layers
+    order = _dependency_order(graph.layers, inputs, source)
+    if isinstance(order, Finding):  # a cycle inside a block
+        return [order]
+    return _walk(order, dict(inputs), source)[:1]
 
 
 def _apply(layer: LayerShape, input_shape, source: SourceMap) -> Finding | None:
@@ -214,19 +280,27 @@ def _check_inline_weights(layer: LayerShape, source: SourceMap) -> Finding | Non
     return None
 
 
-def _functional(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, Shape],
+def _functional(model: FunctionalModel, graph: _Graph, inputs: dict[str, Shape],
                 source: SourceMap) -> tuple[list[Finding], bool]:
     """The findings, and whether the graph is wired well enough to walk (no dangling name, no cycle)."""
-    findings = _wiring(model, layers, inputs, source)
+    layers = graph.layers
+    findings = _wiring(model, graph, inputs, source)
     if findings:
         return findings, False
     order = _dependency_order(layers, inputs, source)
     if isinstance(order, Finding):
         return [order], False
-    shapes: dict[str, Shape | None] = dict(inputs)
-    by_name = {layer.name: layer for layer in layers}
+    shapes: dict[str, Shape | None] = {**inputs, **{name: None for name, use in graph.uses.items() if use.broken}}
+    findings = _walk(order, shapes, source)
+    return findings + _unused(model, graph, inputs, source), True
+
+
+def _walk(order: list[LayerShape], shapes: dict[str, Shape | None], source: SourceMap) -> list[Finding]:
+    """Each layer's shapes, in an order where what it takes comes first; ``shapes`` holds the inputs'."""
+    findings = []
+    by_name = {layer.name: layer for layer in order}
     for layer in order:
-        given = [shapes[name] for name in layer.input_names]
+        given = [shapes.get(name) for name in layer.input_names]
         if any(shape is None for shape in given):
             shapes[layer.name] = None  # an earlier layer failed; its finding says why
             continue
@@ -245,7 +319,7 @@ def _functional(model: FunctionalModel, layers: list[LayerShape], inputs: dict[s
         if problem:
             findings.append(problem)
         shapes[layer.name] = layer.output_shape
-    return findings + _unused(model, layers, inputs, source), True
+    return findings
 
 
 def _apply_again(layer: LayerShape, input_shape, applied: LayerShape, source: SourceMap) -> Finding | None:
@@ -274,15 +348,21 @@ def _shapes_text(shape) -> str:
     return format_shape(shape)
 
 
-def _wiring(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, Shape],
-            source: SourceMap) -> list[Finding]:
+def _wiring(model: FunctionalModel, graph: _Graph, inputs: dict[str, Shape], source: SourceMap) -> list[Finding]:
+    """Every name a layer, use or output takes is a layer, use or input, and every name is given once (a
+    block's own wiring is checked with the block)."""
     findings = []
     known = set(inputs)
-    for layer in layers:
-        if (layer.entry or layer.spec).name is not None and layer.name in known:
-            findings.append(_at(source, _layer_path(layer) + ("name",),
-                                f"the name {layer.name!r} is used twice", hint="give every layer a unique name"))
-        known.add(layer.name)
+    named = {use.index: use.name for use in graph.uses.values()}
+    named.update((layer.index, layer.name) for layer in graph.layers if not layer.in_block)
+    for index, entry in enumerate(model.layers):
+        name = named[index]
+        if entry.name is not None and name in known:
+            findings.append(_at(source, ("model", "layers", index, "name"),
+                                f"the name {name!r} is used twice", hint="give every layer a unique name"))
+        known.add(name)
+    layers = [layer for layer in graph.layers if not layer.in_block]  # a block's layers: checked with the block
+    known |= {layer.name for layer in graph.layers}
     defined = [layer.name for layer in layers if not layer.shares]
     for layer in layers:
         if layer.shares and layer.shares not in defined:
@@ -297,10 +377,16 @@ def _wiring(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, 
                                 hint="in a functional model, name the layer or model input it takes"))
         for position, name in enumerate(layer.input_names):
             if name not in known:
-                path = _inputs_path(layer, position)
-                hint = did_you_mean(name, known) or f"known names: {', '.join(sorted(known))}"
-                findings.append(_at(source, path, f"layer {layer.name!r} takes {name!r}, which is no layer or input",
-                                    hint=hint))
+                findings.append(_dangling(f"layer {layer.name!r}", name, _inputs_path(layer, position), known, source))
+    for use in graph.uses.values():
+        entry = model.layers[use.index]
+        if not use.inputs:
+            findings.append(_at(source, ("model", "layers", use.index), f"use {use.name!r} has no 'inputs'",
+                                hint=f"name what the block's inputs ({', '.join(use.block_inputs)}) take"))
+        for position, name in enumerate(use.inputs):
+            if name not in known:
+                path = ("model", "layers", use.index, "inputs") + ((position,) if isinstance(entry.inputs, list) else ())
+                findings.append(_dangling(f"use {use.name!r}", name, path, known, source))
     applications = {layer.name: layer.shares for layer in layers if layer.shares}
     for position, name in enumerate(model.output_names):
         path = ("model", "outputs") + ((position,) if isinstance(model.outputs, list) else ())
@@ -313,6 +399,11 @@ def _wiring(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, 
                                 hint=f"end it with a layer of its own, e.g. {{type: Activation, activation: linear, "
                                      f"name: {name}_out, inputs: {name}}}, and name that as the output"))
     return findings
+
+
+def _dangling(taker: str, name: str, path: Path, known: set[str], source: SourceMap) -> Finding:
+    hint = did_you_mean(name, known) or f"known names: {', '.join(sorted(n for n in known if '/' not in n))}"
+    return _at(source, path, f"{taker} takes {name!r}, which is no layer or input", hint=hint)
 
 
 def _dependency_order(layers: list[LayerShape], inputs: dict[str, Shape], source: SourceMap):
@@ -343,20 +434,27 @@ def _dependency_order(layers: list[LayerShape], inputs: dict[str, Shape], source
     return order
 
 
-def _unused(model: FunctionalModel, layers: list[LayerShape], inputs: dict[str, Shape],
-            source: SourceMap) -> list[Finding]:
-    by_name = {layer.name: layer for layer in layers}
-    needed, stack = set(), list(model.output_names)
+def _unused(model: FunctionalModel, graph: _Graph, inputs: dict[str, Shape], source: SourceMap) -> list[Finding]:
+    """Layers, block uses and inputs that no output depends on (a block's own layers: see the block)."""
+    by_name = {layer.name: layer for layer in graph.layers}
+    needed, stack = set(), [graph.aliases.get(name, name) for name in model.output_names]
     while stack:
         name = stack.pop()
         if name not in needed:
             needed.add(name)
-            stack.extend(by_name[name].input_names if name in by_name else [])
+            broken = graph.uses.get(name)  # a use that did not work out takes what it names
+            taken = by_name[name].input_names if name in by_name else broken.inputs if broken else []
+            stack.extend(graph.aliases.get(item, item) for item in taken)
     needed |= {by_name[name].shares for name in needed if name in by_name and by_name[name].shares}  # its weights
     findings = [
         _at(source, _layer_path(layer), f"layer {layer.name!r} is not used by any output",
             severity=Severity.WARNING, code=codes.UNUSED_LAYER, hint="remove it, or wire it towards an output")
-        for layer in layers if layer.name not in needed
+        for layer in graph.layers if layer.name not in needed and not layer.in_block
+    ]
+    findings += [
+        _at(source, ("model", "layers", use.index), f"use {use.name!r} of block {use.block!r} is not used by any "
+            "output", severity=Severity.WARNING, code=codes.UNUSED_LAYER, hint="remove it, or wire it towards an output")
+        for use in graph.uses.values() if use.outputs and not needed & set(use.outputs)
     ]
     findings += [
         _at(source, ("model", "inputs", name), f"the input {name!r} is not used by any output",
@@ -398,7 +496,7 @@ def _per_output_keys(config: Config, source: SourceMap) -> list[Finding]:
 
 
 def _layer_path(layer: LayerShape) -> Path:
-    return ("model", "layers", layer.index)
+    return layer.path
 
 
 def _inputs_path(layer: LayerShape, position: int) -> Path:

@@ -97,6 +97,8 @@ def _compact_section(section: BaseModel, written: dict) -> Any:
         value = _compact(getattr(section, name), written[key])
         if field.is_required() or value != _written_default(type(section), name):
             kept[key] = value
+    keys = {field.serialization_alias or field.alias or name for name, field in fields.items()}
+    kept.update({key: value for key, value in written.items() if key not in keys})  # a section writes these itself
     ordered = {key: kept[key] for key in written if key in kept}
     if isinstance(section, NamedSpec) and list(ordered) == ["name"]:
         return ordered["name"]  # the shorthand every named spec accepts

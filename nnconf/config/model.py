@@ -5,9 +5,8 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from nnconf.config.base import IDENTIFIER, MODEL_NAME, RULE_CODE, PositiveFloat, Shape, StrictModel, default_section
-from nnconf.config.blocks import GraphEntry, SharedCall
+from nnconf.config.blocks import ArgumentName, Block, GraphEntry, StackEntry
 from nnconf.config.data import STRING_LAYERS, Data
-from nnconf.config.layers import AnyLayer
 from nnconf.config.losses import Loss
 from nnconf.config.metrics import Metric
 from nnconf.config.optimizers import Optimizer
@@ -61,12 +60,13 @@ class SequentialModel(StrictModel):
         input_shape: one sample's shape, without the batch axis, e.g. ``[28, 28]``.
         input_dtype: what the input holds (``float32``, ``int32``, ``int64``, ``string``, ...); null: float32,
             or string where the first layer is a StringLookup or TextVectorization.
-        layers: the layers, first to last.
+        layers: the layers, first to last; ``{block: NAME, ...}`` uses a block of the config's ``blocks``
+            (one input, one output).
     """
 
     input_shape: Shape
     input_dtype: Optional[InputDtype] = None
-    layers: Annotated[list[AnyLayer], Field(min_length=1)]
+    layers: Annotated[list[StackEntry], Field(min_length=1)]
 
     def input_shapes(self) -> dict[str, tuple]:
         """The input's shape, by its name (``input``)."""
@@ -98,7 +98,8 @@ class FunctionalModel(StrictModel):
         inputs: the model inputs by name, each with one sample's shape (``image: [28, 28]``), or its shape
             and dtype (``tokens: {shape: [null], dtype: int32}``).
         layers: the layers; each names its input(s) in ``inputs``. An entry ``{apply: NAME, name: ...,
-            inputs: ...}`` applies the layer NAME again to other inputs, sharing its weights.
+            inputs: ...}`` applies the layer NAME again to other inputs, sharing its weights;
+            ``{block: NAME, name: ..., inputs: ..., ARGUMENT: VALUE, ...}`` uses a block of ``blocks``.
         outputs: the names of the layers whose outputs are the model's outputs.
     """
 
@@ -196,6 +197,8 @@ class Config(StrictModel):
         name: the model's name; runs are stored under it.
         task: what the model predicts, one task or one per output.
         seed: seed for initial weights, shuffling and dropout; set it for reproducible runs.
+        blocks: small graphs of layers by name, each defined once and used in ``model.layers`` as
+            ``{block: NAME, ...}`` with its own arguments.
         model: a sequential (``input_shape`` + ``layers``) or functional (``inputs``, ``layers``,
             ``outputs``) model.
         loss: the loss, or one per output.
@@ -208,11 +211,12 @@ class Config(StrictModel):
         search: a hyperparameter search over this config's values, for ``nnconf sweep``.
     """
 
-    OMIT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"search"})
+    OMIT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset({"search", "blocks"})
 
     name: Optional[Annotated[str, Field(pattern=MODEL_NAME, max_length=128)]] = None
     task: TaskSpec
     seed: Optional[Annotated[int, Field(ge=0, lt=2**32)]] = None
+    blocks: Optional[dict[ArgumentName, Block]] = None
     model: Model
     loss: LossSpec
     loss_weights: Union[PositiveFloat, dict[OutputName, Annotated[float, Field(ge=0)]], None] = None

@@ -20,8 +20,11 @@ import numpy as np
 from pydantic import ValidationError
 
 from nnconf.config.base import NamedSpec
+from nnconf.config.dump import compact_data
 from nnconf.config.functions import ACTIVATION_NAMES, CONSTRAINTS, INITIALIZERS, REGULARIZERS
 from nnconf.config.layers import LAYER_CLASSES, Layer
+from nnconf.config.layers.application_layers import KERAS_CLASSES
+from nnconf.config.layers.ops import KERAS_OPERATIONS, KERAS_OPERATIONS_MODULE, OPS
 from nnconf.config.layers.cells import CELL_CLASSES
 from nnconf.config.losses import LOSS_SPELLINGS, LOSSES, REGRESSION_LOSSES
 from nnconf.config.metrics import METRICS
@@ -121,6 +124,10 @@ def _layer_type(class_name: Any) -> Any:
     return _SAVED_NAMES.get(class_name, class_name)
 
 
+# Where a saved nested model's class is (Sequential saves as "keras", Functional as its module).
+_MODEL_MODULES = ("keras", "keras.models", "keras.src.models.functional", "keras.src.models.sequential")
+
+
 def _check_entries(entries: Any) -> None:
     """Every serialized layer (wrapped ones included) is a Keras layer type nnconf has a spec for."""
     for entry in entries if isinstance(entries, list) else []:
@@ -129,7 +136,10 @@ def _check_entries(entries: Any) -> None:
         config = entry.get("config") if isinstance(entry.get("config"), dict) else {}
         name = config.get("name") or entry.get("name") or "?"
         class_name, module = _layer_type(entry.get("class_name", "?")), str(entry.get("module"))
-        if class_name == "InputLayer" or (class_name in LAYER_CLASSES and module == "keras.layers"):
+        nested = class_name in ("Sequential", "Functional") and module in _MODEL_MODULES  # a block
+        if _op_name(class_name, module) is not None:
+            continue
+        if class_name == "InputLayer" or nested or (class_name in LAYER_CLASSES and module == _keras_module(class_name)):
             _check_entries([config[key] for key in ("layer", "backward_layer") if isinstance(config.get(key), dict)]
                            + (config["layers"] if isinstance(config.get("layers"), list) else []))
             continue
@@ -171,10 +181,11 @@ def config_from_keras(model: keras.Model, *, task: str | dict[str, str] | None =
     _import_keras()
     if not isinstance(model, keras.Model):
         raise UnsupportedModel(f"expected a Keras model, got {type(model).__name__}")
+    blocks = _Blocks()
     if isinstance(model, keras.Sequential):
-        architecture, outputs = _sequential(model)
+        architecture, outputs = _sequential(model, blocks)
     elif _is_functional(model):
-        architecture, outputs = _functional(model)
+        architecture, outputs = _functional(model, blocks)
     else:
         raise UnsupportedModel(
             f"model {model.name!r} is a subclassed {type(model).__name__}, whose structure is Python code; "
@@ -182,6 +193,7 @@ def config_from_keras(model: keras.Model, *, task: str | dict[str, str] | None =
         )
     data: dict[str, Any] = {"name": _model_name(model.name)}
     data.update(_compiled(model, outputs, task, loss))
+    data["blocks"] = blocks.written or None
     data["model"] = architecture
     data = {key: value for key, value in data.items() if value is not None}
     return _validated(data)
@@ -225,7 +237,63 @@ class _Names:
         return self.mapping[key]
 
 
-def _sequential(model: keras.Sequential) -> tuple[dict, list[tuple[str, str, dict]]]:
+class _Blocks:
+    """The blocks a model's nested models become, by name; a nested model like one before uses its block."""
+
+    def __init__(self) -> None:
+        self.written: dict[str, dict] = {}
+
+    def add(self, model: keras.Model) -> str:
+        """The name of the block that ``model`` (nested in the model imported) is a use of."""
+        block = _block(model)
+        for name, known in self.written.items():
+            if known == block:
+                return name
+        base = re.sub(r"\W", "_", model.name) or "block"
+        base = base if re.match(r"^[A-Za-z_]", base) else "_" + base
+        name, n = base, 1
+        while name in self.written:
+            name, n = f"{base}_{n}", n + 1
+        self.written[name] = block
+        return name
+
+
+def _block(model: keras.Model) -> dict:
+    """A nested Keras model as a block: its inputs, layers and outputs, as a functional model's; each layer
+    written compactly, as a block's layers are written out as they are."""
+    if isinstance(model, keras.Sequential):
+        architecture, _ = _sequential(model, None)
+        layers = [_compact_layer(layer) for layer in architecture["layers"]]
+        names = {layer["name"] for layer in layers}
+        taken = next(name for name in ("x", "inputs", "block_input") if name not in names)
+        for previous, layer in zip([taken] + [layer["name"] for layer in layers], layers):
+            layer["inputs"] = previous
+        return {"inputs": taken, "layers": layers, "outputs": layers[-1]["name"]}
+    if not _is_functional(model):
+        raise UnsupportedModel(f"the nested model {model.name!r} is a subclassed {type(model).__name__}, whose "
+                               "structure is Python code")
+    architecture, _ = _functional(model, None)
+    inputs = list(architecture["inputs"])
+    return {"inputs": inputs[0] if len(inputs) == 1 else inputs,
+            "layers": [_compact_layer(layer) for layer in architecture["layers"]], "outputs": architecture["outputs"]}
+
+
+def _compact_layer(data: dict) -> dict:
+    if "type" not in data:
+        raise UnsupportedModel(f"the nested model applies its layer {data['apply']!r} again; a block's layers are "
+                               "applied once each")
+    return compact_data(LAYER_CLASSES[data["type"]].model_validate(data))
+
+
+def _nested(name: str, blocks: _Blocks | None) -> _Blocks:
+    """The blocks to add a nested model to; within a nested model there are none (blocks hold layers only)."""
+    if blocks is None:
+        raise UnsupportedModel(f"the model {name!r} is nested in a model that is itself nested; nnconf's blocks "
+                               "hold layers, so only models nested one level deep are imported (as blocks)")
+    return blocks
+
+
+def _sequential(model: keras.Sequential, blocks: _Blocks | None) -> tuple[dict, list[tuple[str, str, dict]]]:
     try:
         shape = model.inputs[0].shape[1:]
     except (AttributeError, IndexError, ValueError, TypeError):
@@ -236,6 +304,9 @@ def _sequential(model: keras.Sequential) -> tuple[dict, list[tuple[str, str, dic
     names = _Names()
     layers = []
     for layer in model.layers:
+        if isinstance(layer, keras.Model):  # a nested model: a use of a block
+            layers.append({"block": _nested(layer.name, blocks).add(layer), "name": names(layer.name)})
+            continue
         _require_supported(layer.name, type(layer).__name__, layer)
         data = _layer_data(type(layer).__name__, layer.get_config(), f"layer {layer.name!r}", layer)
         data["name"] = names(layer.name)
@@ -259,13 +330,15 @@ def _input_dtype(dtype: Any, where: str) -> str:
     return name
 
 
-def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
+def _functional(model: keras.Model, blocks: _Blocks | None) -> tuple[dict, list[tuple[str, str, dict]]]:
     operations = {op.name: op for op in getattr(model, "operations", model.layers)}
     for name, operation in operations.items():  # before get_config, which a custom layer may break
-        if isinstance(operation, keras.layers.InputLayer):
+        if isinstance(operation, (keras.layers.InputLayer, keras.Model)):
             continue
         if not isinstance(operation, keras.layers.Layer):
-            raise _raw_operation(name, type(operation).__name__, type(operation).__module__)
+            if _op_name(type(operation).__name__, type(operation).__module__) is None:
+                raise _raw_operation(name, type(operation).__name__, type(operation).__module__)
+            continue
         _require_supported(name, type(operation).__name__, operation)
     try:
         config = model.get_config()
@@ -284,7 +357,20 @@ def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
             dtype = _input_dtype(operation.output.dtype, f"the input {name!r}")
             inputs[names(name)] = shape if dtype == "float32" else {"shape": shape, "dtype": dtype}
             continue
-        if entry.get("module") != "keras.layers":
+        if isinstance(operation, keras.Model):  # a nested model: a use of a block
+            nodes = _inbound_nodes(entry, name)
+            if len(nodes) > 1:
+                raise UnsupportedModel(f"the nested model {name!r} is applied {len(nodes)} times; nnconf applies a "
+                                       "block's use once (to share weights, apply one of its layers again)")
+            sources = [_reference(names, *source) for source in _inbound(nodes[0], name, "list", operation)]
+            layers.append({"block": _nested(name, blocks).add(operation), "name": names(name),
+                           "inputs": sources[0] if len(sources) == 1 else sources})
+            continue
+        op = _op_name(class_name, entry.get("module"))
+        if op is not None:  # an allow-listed keras.ops function applied to tensors
+            layers.append(_op_entry(op, names(name), entry, name, names))
+            continue
+        if entry.get("module") != _keras_module(class_name):
             raise _raw_operation(name, class_name, entry.get("module"))
         _require_supported(name, class_name, operation)
         data = _layer_data(class_name, entry["config"], f"layer {name!r}", operation)
@@ -322,16 +408,49 @@ def _functional(model: keras.Model) -> tuple[dict, list[tuple[str, str, dict]]]:
 
 def _raw_operation(name: str, class_name: str, module: Any) -> UnsupportedModel:
     return UnsupportedModel(
-        f"the model applies the operation {name!r} ({class_name}, from {module}) directly to tensors; nnconf "
-        "models are made of layers only (use e.g. keras.layers.Add instead of keras.ops.add or x + y)"
+        f"the model applies the operation {name!r} ({class_name}, from {module}) directly to tensors; nnconf's "
+        f"Op takes only {', '.join(OPS)} (or use a layer, e.g. keras.layers.Add)"
     )
+
+
+# The keras.ops functions an Op stands for, by the class of operation Keras records for each.
+_OP_CLASSES = {class_name: op for op, class_name in KERAS_OPERATIONS.items()}
+
+
+def _op_name(class_name: Any, module: Any) -> str | None:
+    """The Op a serialized operation is (``Add`` from keras.src.ops.numpy is add), or None."""
+    return _OP_CLASSES.get(class_name) if module == KERAS_OPERATIONS_MODULE else None
+
+
+def _op_entry(op: str, our_name: str, entry: dict, name: str, names: _Names) -> dict:
+    """An Op from a serialized keras.ops call: its operands in order, tensors by name and numbers as written."""
+    nodes = _inbound_nodes(entry, name)
+    node = nodes[0]
+    if len(nodes) > 1 or any(value is not None for value in (node.get("kwargs") or {}).values()):
+        raise UnsupportedModel(f"the operation {name!r} ({op}) is called in a way an Op cannot express")
+    operands = []
+    for argument in node.get("args") or []:
+        history = next(_tensors(argument), None)
+        if history is not None:
+            operands.append(_reference(names, history[0], history[1]))
+        elif isinstance(argument, (int, float)) and not isinstance(argument, bool):
+            operands.append(float(argument))
+        else:
+            raise UnsupportedModel(f"the operation {name!r} ({op}) takes {argument!r}, which an Op cannot express")
+    data = {"type": "Op", "name": our_name, "op": op, "inputs": operands[0] if len(operands) == 1 else operands}
+    return _validated_layer(data, name)
+
+
+def _keras_module(class_name: str) -> str:
+    """The module Keras saves a layer type's class under: keras.layers, or an application's own."""
+    return KERAS_CLASSES[class_name][0] if class_name in KERAS_CLASSES else "keras.layers"
 
 
 def _chain(name: str, by_name: dict[str, dict]) -> list[dict]:
     """The output layer and the layers before it, as long as each takes a single input (a layer applied
     again stands for the layer it applies)."""
     chain, current = [], by_name.get(name)
-    while current is not None and current not in chain:
+    while current is not None and current not in chain and "block" not in current:  # a block's use: opaque
         chain.append(by_name.get(current["apply"], current) if "apply" in current else current)
         source = current.get("inputs")
         current = by_name.get(source) if isinstance(source, str) else None
@@ -446,7 +565,7 @@ def _unsupported_layer(name: str, class_name: str, note: str = "") -> str:
     if class_name == "Lambda":
         why = "a Lambda layer runs arbitrary Python code, which a config cannot hold"
     elif class_name in ("Sequential", "Functional", "Model"):
-        why = "a nested model is not supported; import the model it is part of as one flat model"
+        why = "a model nested in a nested model is not supported (blocks hold layers only)"
     elif note:
         why = note
     else:
@@ -459,10 +578,14 @@ def _require_supported(name: str, class_name: str, layer: Any) -> None:
     class_name = _layer_type(class_name)
     if class_name not in LAYER_CLASSES:
         raise UnsupportedModel(_unsupported_layer(name, class_name))
-    if layer is not None and type(layer) is not getattr(keras.layers, class_name, None):
+    from nnconf.engine.layers import application_layer_class
+
+    expected = (application_layer_class(class_name) if class_name in KERAS_CLASSES
+                else getattr(keras.layers, class_name, None))
+    if layer is not None and type(layer) is not expected:
         module = type(layer).__module__
         raise UnsupportedModel(_unsupported_layer(
-            name, class_name, f"it is a custom class from {module}, not keras.layers.{class_name}"))
+            name, class_name, f"it is a custom class from {module}, not {_keras_module(class_name)}.{class_name}"))
 
 
 def _field_keys(spec: type[Layer]) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import keras
@@ -9,6 +10,7 @@ import keras
 from nnconf.config.base import NamedSpec
 from nnconf.config.functions import Activation
 from nnconf.config.layers import Layer
+from nnconf.config.layers.application_layers import KERAS_CLASSES
 from nnconf.config.layers.cells import Cell
 from nnconf.engine.naming import keras_class_name
 
@@ -88,10 +90,16 @@ def _positional_key(layers: list, variable) -> str:
     return f"{index}_{weight_key(layers[index], variable)}"
 
 
+def application_layer_class(kind: str) -> type:
+    """The Keras class of a layer a keras.applications model defines for itself (LayerScale, ...)."""
+    module, name = KERAS_CLASSES[kind]
+    return getattr(importlib.import_module(module), name)
+
+
 def make_layer(spec: Layer | Cell, **extra: Any) -> keras.layers.Layer:
     """The Keras layer for one spec, with the arguments Keras would get from hand-written code
     (and ``extra`` ones nnconf adds, such as a dtype)."""
-    keras_class = getattr(keras.layers, spec.type)
+    keras_class = getattr(keras.layers, spec.type, None) or application_layer_class(spec.type)
     arguments = {field: keras_value(field, value) for field, value in spec.keras_arguments().items()}
     arguments.update(extra)
     if arguments.get("name") is None:

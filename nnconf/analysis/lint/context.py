@@ -69,8 +69,7 @@ class LintContext:
         self._by_name = {layer.name: layer for layer in inference.layers}
 
     def predecessors(self, layer: LayerShape) -> list[LayerShape]:
-        if not self.functional:
-            return [self.layers[layer.index - 1]] if layer.index else []
+        # In a stack each layer takes the one before it (inference names it), a block's layers what they name.
         return [self._by_name[name] for name in layer.input_names if name in self._by_name]
 
     @cached_property
@@ -98,7 +97,7 @@ class LintContext:
         return True
 
     def layer_path(self, layer: LayerShape, *keys) -> Path:
-        return ("model", "layers", layer.index, *keys)
+        return (*layer.path, *keys)  # a block's layer: where the block writes it
 
     def last_activation(self, layer: LayerShape) -> str:
         """The activation in effect at ``layer``'s output, looking back through pass-through layers."""

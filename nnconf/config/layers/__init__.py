@@ -59,6 +59,8 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     ),
     "attention": ("MultiHeadAttention", "GroupQueryAttention", "Attention", "AdditiveAttention"),
     "applications": ("Backbone",),
+    "ops": ("Op",),
+    "application_layers": ("LayerScale", "CustomScaleLayer"),
 }
 _FAMILY_OF = {name: family for family, names in FAMILIES.items() for name in names}
 
