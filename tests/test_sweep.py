@@ -124,9 +124,9 @@ def test_a_killed_sweep_started_again_ends_with_the_requested_trials(tmp_path):
     config = write_config(tmp_path, CONFIG.replace("epochs: 2", "epochs: 3"))
     first = nnconf_sweep(config, "--heartbeat", "1", cwd=tmp_path)
     link = tmp_path / SWEEP_DIR / "trial-0000" / "trial.json"
-    deadline = time.monotonic() + 300
+    # No clock: the sweep ends by itself, so the wait ends either way.
     while not (link.exists() and json.loads(link.read_text())["state"] == "running"):  # training has begun
-        assert first.poll() is None and time.monotonic() < deadline, first.stdout.read() if first.stdout else ""
+        assert first.poll() is None, first.stdout.read() if first.stdout else ""
         time.sleep(0.05)
     os.kill(first.pid, signal.SIGKILL)
     first.communicate()
@@ -142,9 +142,8 @@ def test_ctrl_c_stops_the_sweep_and_fails_the_trial_under_way(tmp_path):
     config = write_config(tmp_path, CONFIG.replace("epochs: 2", "epochs: 50"))
     process = nnconf_sweep(config, cwd=tmp_path)
     history = tmp_path / SWEEP_DIR / "trial-0000" / "history.json"
-    deadline = time.monotonic() + 300
-    while not history.exists():  # an epoch has ended
-        assert process.poll() is None and time.monotonic() < deadline
+    while not history.exists():  # an epoch has ended (the sweep ends by itself, so the wait does too)
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=300)
