@@ -18,7 +18,7 @@ def missing_weights(path: Path) -> str | None:
     for layer in report.inference.layers if report.inference else []:
         if isinstance(layer.spec, Backbone) and layer.spec.weights == "imagenet":
             wanted = layer.spec.weights_file(*layer.input_shape[:2])["file"]
-            local = os.path.join(os.path.expanduser(keras_models_folder()), wanted)
+            local = os.path.join(keras_models_folder(), wanted)
             if not os.path.exists(local):
                 return f"{path.name} needs the ImageNet weights {local}, which Keras downloads (no network here)"
     return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import socket
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +26,17 @@ DOWNLOAD_TIMEOUT = 20.0
 
 
 def keras_models_folder() -> str:
-    """Where Keras keeps downloaded weights: ``$KERAS_HOME/models``, or ``~/.keras/models``."""
-    return os.path.join(os.environ.get("KERAS_HOME") or os.path.join("~", ".keras"), "models")
+    """The folder keras.utils.get_file keeps downloaded weights in, decided as Keras decides it:
+    ``$KERAS_HOME/models`` (``~/.keras/models`` without it), but ``/tmp/.keras/models`` where that
+    home cannot be written to (or does not exist yet)."""
+    home = os.environ.get("KERAS_HOME")
+    if home is None:
+        user = os.path.expanduser("~")
+        home = os.path.join(user if os.access(user, os.W_OK) else "/tmp", ".keras")
+    home = os.path.expanduser(home)
+    if not os.access(home, os.W_OK):
+        home = os.path.join("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir(), ".keras")
+    return os.path.join(home, "models")
 
 
 def with_absolute_weights(config: Config, base_dir: Path) -> Config:
@@ -103,13 +113,17 @@ def _imagenet_file(spec: Backbone, wanted: dict[str, str]) -> str:
 
 
 def make_backbone(spec: Backbone, input_shape: tuple, weights: str | None, name: str) -> keras.Model:
-    """The ``keras.applications`` model of a Backbone layer, with its weights loaded, frozen or not."""
+    """The ``keras.applications`` model of a Backbone layer, with its weights loaded, frozen or not.
+    ``weights`` is the local file pretrained_weights found; ImageNet weights are still asked for as
+    ``imagenet`` (Keras finds its file where pretrained_weights put it): some applications differ with
+    them (EfficientNet adds a rescaling)."""
     from nnconf.engine.layers import keras_activation
 
     arguments: dict[str, Any] = dict(spec.keras_arguments())
     if "classifier_activation" in arguments and arguments["classifier_activation"] is not None:
         arguments["classifier_activation"] = keras_activation(arguments["classifier_activation"])
     application = getattr(keras.applications, spec.model)
+    weights = "imagenet" if spec.weights == "imagenet" else weights
     model = application(weights=weights, input_shape=tuple(input_shape), name=name, **arguments)
     model.trainable = spec.trainable
     return model

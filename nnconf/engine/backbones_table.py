@@ -168,14 +168,15 @@ def _operations(model: keras.Model) -> list[dict]:
     return operations
 
 
-def merge_padding(chains: list[list[dict]], name: str) -> list[dict]:
-    """One rule from the chains of several builds: a padding seen with different amounts is the one
-    Keras computes from the size it pads, recorded per parity of that size."""
+def merge_padding(chains: list[list[dict]], name: str) -> tuple[list[dict], list[tuple[int, int]]]:
+    """One rule from the chains of several builds, and the paddings not yet seen with both an even
+    and an odd size: ``(position in the rule, parity not seen)``. A padding seen with different
+    amounts is the one Keras computes from the size it pads, recorded per parity of that size."""
     if len({json.dumps([{k: v for k, v in op.items() if k not in ("amounts", "sizes")} for op in chain])
             for chain in chains}) != 1:
         raise AssertionError(f"{name}: the layers that change the size differ between input sizes")
-    merged = []
-    for ops in zip(*chains):
+    merged, unseen = [], []
+    for position, ops in enumerate(zip(*chains)):
         if ops[0]["op"] != "pad":
             merged.append(ops[0])
             continue
@@ -186,12 +187,22 @@ def merge_padding(chains: list[list[dict]], name: str) -> list[dict]:
                 known = by_parity[axis].setdefault(parity, op["amounts"][axis])
                 if known != op["amounts"][axis]:
                     raise AssertionError(f"{name}: a padding differs for inputs of the same parity")
+        unseen += [(position, parity) for parity in (0, 1) if parity not in by_parity[0]]
         if all(len(seen) == 1 or seen[0] == seen[1] for seen in by_parity):
             merged.append({"op": "pad", "amounts": [next(iter(seen.values())) for seen in by_parity]})
         else:
-            merged.append({"op": "pad", "even": [seen.get(0) for seen in by_parity],
-                           "odd": [seen.get(1) for seen in by_parity]})
-    return merged
+            merged.append({"op": "pad", "even": [seen[0] for seen in by_parity], "odd": [seen[1] for seen in by_parity]})
+    return merged, unseen
+
+
+def _size_for(operations: list[dict], position: int, parity: int, low: int, built: set[int]) -> int:
+    """An input size not built yet that sends a size of ``parity`` into the operation at ``position``
+    (the rule before it being known)."""
+    for size in range(low, 1024):
+        entering = spatial_size(operations[:position], size, 0)
+        if size not in built and entering is not None and entering > 0 and entering % 2 == parity:
+            return size
+    raise AssertionError(f"no input size gives the padding at {position} an {'odd' if parity else 'even'} size")
 
 
 # --- building with Keras, weights files recorded instead of fetched ------------------------------
@@ -277,7 +288,13 @@ def measure(name: str, say: Callable[[str], None] = print) -> dict:
         chains.append(_operations(model))
         params_by_channels[channels] = counts(model)
         outputs[size] = tuple(model.output.shape[1:])
-    operations = merge_padding(chains, name)
+    operations, unseen = merge_padding(chains, name)
+    while unseen:  # a padding deeper in the network that these sizes reach with one parity only
+        size = _size_for(operations, *unseen[0], entry["min_size"], set(outputs))
+        model, _ = build(name, include_top=False, weights=None, input_shape=(size, size, 3))
+        chains.append(_operations(model))
+        outputs[size] = tuple(model.output.shape[1:])
+        operations, unseen = merge_padding(chains, name)
     entry["channels"] = int(outputs[EXTRACTION_SIZES[0]][-1])
     entry["reduction"] = math.prod(op["stride"][0] for op in operations if op["op"] == "window")
     entry["spatial"] = operations
