@@ -289,6 +289,18 @@ def test_an_application_that_prepares_its_inputs_itself_fed_scaled_pixels_is_rep
     assert "prepares its inputs itself and expects 0-255 pixels, but 'rescaling' (Rescaling)" in findings[0].message
 
 
+def test_the_tops_classifier_activation_is_what_the_output_rules_see():
+    top = """
+task: multiclass
+model:
+  input_shape: [64, 64, 3]
+  layers: [{type: Backbone, model: MobileNetV3Small, weights: null, classes: 7ACTIVATION}]
+loss: sparse_categorical_crossentropy
+"""
+    assert lint_codes(top.replace("ACTIVATION", "")) == []  # softmax, Keras's default
+    assert lint_codes(top.replace("ACTIVATION", ", classifier_activation: null")) == ["NN103"]  # logits
+
+
 def test_the_shipped_transfer_config_lints_clean():
     report = nnconf.lint(ROOT / "configs" / "transfer.yaml")
     assert report.findings == [], describe(report)

@@ -27,6 +27,8 @@ def activation_of(spec: Layer) -> str | None:
         return {"ReLU": "relu", "LeakyReLU": "leaky_relu", "PReLU": "prelu", "ELU": "elu"}[spec.type]
     if spec.type == "Softmax":
         return "softmax"
+    if spec.type == "Backbone" and spec.include_top:  # its classifier's; null gives logits
+        return spec.classifier_activation.name if spec.classifier_activation is not None else "linear"
     activation = getattr(spec, "activation", None)
     return activation.name if activation is not None and hasattr(activation, "name") else None
 
