@@ -300,3 +300,14 @@ def test_a_nested_model_applied_twice_or_nested_twice_is_unsupported():
                                                                                     name="core")], name="shell")])
     with pytest.raises(UnsupportedModel, match="'core' is nested in a model that is itself nested"):
         config_from_keras(deep, task="regression", loss="mse")
+
+
+@pytest.mark.parametrize("target, code, words", [("stage1", codes.GRAPH, "a block's use, not a layer"),
+                                                 ("stage1/conv1", codes.SCHEMA, "is not allowed")])
+def test_applying_a_block_use_or_a_layer_inside_one_is_an_error(target, code, words):
+    text = changed(RESNET, "    - {type: GlobalAveragePooling2D, name: pool, inputs: stage3}",
+                   f"    - {{apply: {target}, name: again, inputs: stage3}}\n"
+                   "    - {type: GlobalAveragePooling2D, name: pool, inputs: again}")
+    report = nnconf.check(text)
+    assert errors(report) == [(code, "model.layers[4].apply", 25)]
+    assert words in report.findings[0].message

@@ -225,8 +225,9 @@ def expand(config: Config, entry: BlockUse, name: str, index: int, inputs: list[
     for position, (template, local) in enumerate(zip(block.layers, names)):
         data = {**bound(template, arguments), "name": local}
         local_inputs = [item for _, item in _named(template.get("inputs"), ())]
+        context: dict = {}
         try:
-            spec = LAYER_CLASSES[template["type"]].model_validate(data, context=(context := {}))
+            spec = LAYER_CLASSES[template["type"]].model_validate(data, context=context)
         except ValidationError as error:
             findings += _value_problems(error, data, context, template, entry, name, where,
                                         ("blocks", entry.block, "layers", position), source)

@@ -366,8 +366,9 @@ def _wiring(model: FunctionalModel, graph: _Graph, inputs: dict[str, Shape], sou
     defined = [layer.name for layer in layers if not layer.shares]
     for layer in layers:
         if layer.shares and layer.shares not in defined:
-            what = ("another application, not a layer" if layer.shares in known - set(inputs) else
-                    "a model input, not a layer" if layer.shares in inputs else "no layer")
+            what = ("a model input, not a layer" if layer.shares in inputs else
+                    "a block's use, not a layer" if layer.shares in graph.uses else
+                    "another application, not a layer" if layer.shares in known else "no layer")
             findings.append(_at(source, _layer_path(layer) + ("apply",), f"{layer.name!r} applies {layer.shares!r}, "
                                 f"which is {what}", hint=did_you_mean(layer.shares, defined)
                                 or "name a layer defined with its type elsewhere in the model"))
