@@ -21,6 +21,7 @@ _API = {
     "ConfigError": "nnconf.findings", "Finding": "nnconf.findings", "Severity": "nnconf.findings",
     "Run": "nnconf.engine.train", "TrainingError": "nnconf.engine.train", "DataError": "nnconf.engine.data",
     "UnsupportedModel": "nnconf.engine.importer",
+    "Block": "nnconf.config.blocks", "BlockUse": "nnconf.config.blocks", "SharedCall": "nnconf.config.blocks",
 }
 # Modules of classes named as Keras's: nnconf.layers.Dense, nnconf.losses.SparseCategoricalCrossentropy, ...
 _MODULES = ("constraints", "initializers", "layers", "losses", "metrics", "optimizers", "regularizers")
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         json_schema, lint, lint_text, load, load_run, loads, predict, predict_files, resume, rules, summary, sweep,
         to_yaml, train,
     )
+    from nnconf.config.blocks import Block, BlockUse, SharedCall
     from nnconf.config.model import Config, FunctionalModel, SequentialModel
     from nnconf.engine.data import DataError
     from nnconf.engine.importer import UnsupportedModel

@@ -311,3 +311,22 @@ def test_applying_a_block_use_or_a_layer_inside_one_is_an_error(target, code, wo
     report = nnconf.check(text)
     assert errors(report) == [(code, "model.layers[4].apply", 25)]
     assert words in report.findings[0].message
+
+
+def test_blocks_and_applications_made_in_python_read_as_the_yaml_does():
+    from nnconf.layers import Dense
+
+    made = nnconf.Config(
+        task="regression", loss="mse",
+        blocks={"dense_block": nnconf.Block(inputs="x", arguments={"units": None, "rate": 0.1}, layers=[
+            {"type": "Dense", "name": "d", "units": "$units", "activation": "relu", "inputs": "x"},
+            {"type": "Dropout", "name": "drop", "rate": "$rate", "inputs": "d"}], outputs="drop")},
+        model=nnconf.Sequential(input_shape=[8], layers=[
+            nnconf.BlockUse(block="dense_block", name="b1", units=16),
+            nnconf.BlockUse(block="dense_block", name="b2", units=8, rate=0.2), Dense(1)]))
+    assert made == nnconf.loads(STACK)
+    shared = nnconf.Config(task="regression", loss="mse", model=nnconf.FunctionalModel(
+        inputs={"a": [3], "b": [3]}, outputs="sum", layers=[
+            Dense(2, name="enc", inputs="a"), nnconf.SharedCall(apply="enc", name="enc_b", inputs="b"),
+            {"type": "Add", "name": "sum", "inputs": ["enc", "enc_b"]}]))
+    assert nnconf.summary(shared).total_params == 8

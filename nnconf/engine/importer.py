@@ -4,7 +4,9 @@ Each Keras layer becomes the spec of the same name, its ``get_config()`` read ba
 own fields (specs use Keras's argument names), with Keras's serialized initializers, regularizers,
 constraints and activations turned back into nnconf's ``name`` or ``{name: ..., arguments}`` specs.
 Building the imported config gives the same architecture: the same layers, arguments, shapes and
-parameter counts. Weights are not imported.
+parameter counts. Weights are not imported. A layer Keras calls several times is applied again
+(``{apply: ...}``, sharing its weights), a model nested in the model is a use of a block, an allow-listed
+``keras.ops`` call an ``Op``, and each input keeps its dtype.
 """
 
 from __future__ import annotations
@@ -176,7 +178,8 @@ def config_from_keras(model: keras.Model, *, task: str | dict[str, str] | None =
     output name too, and replace what the compiled model says.
 
     Raises UnsupportedModel for a model nnconf cannot express: a layer type nnconf has no spec for
-    (e.g. a Lambda or a custom layer), a shared layer, a nested model, or arguments nnconf refuses.
+    (e.g. a Lambda or a custom layer), an operation outside Op's allow-list, a model nested two levels
+    deep or applied twice, or arguments nnconf refuses.
     """
     _import_keras()
     if not isinstance(model, keras.Model):
