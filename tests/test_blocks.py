@@ -113,7 +113,8 @@ def test_blocks_in_a_sequential_model():
         ("input", (None, 8)), ("b1/d", (None, 16)), ("b1/drop", (None, 16)), ("b2/d", (None, 8)),
         ("b2/drop", (None, 8)), ("dense", (None, 1))]
     model = nnconf.build(STACK)
-    assert isinstance(model, keras.Sequential) and [layer.name for layer in model.layers] == ["b1", "b2", "dense"]
+    assert isinstance(model, keras.Sequential) and [layer.name for layer in model.layers][:2] == ["b1", "b2"]
+    assert isinstance(model.layers[2], keras.layers.Dense)  # Keras names unnamed layers of a stack itself
     assert model.get_layer("b2").get_layer("drop").rate == 0.2 and model.get_layer("b1").get_layer("drop").rate == 0.1
     assert summary.total_params == model.count_params() == 8 * 16 + 16 + 16 * 8 + 8 + 9
 
